@@ -1,0 +1,47 @@
+"""The web app: a chat page and a JSON API over one `qa.Assistant` per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from web import api, errors, pages, security
+from web.loader import AssistantLoader
+from web.validation import MAX_BODY_BYTES
+
+DEFAULTS: dict[str, Any] = {
+    "INDEX_DIR": "embeddings",
+    "API_TOKEN": None,
+    "MAX_CONCURRENT": 8,
+    "CAP_WAIT_SECONDS": 0.2,
+    "ASSISTANT": None,
+}
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app.
+
+    Args:
+        config: overrides of `DEFAULTS`: INDEX_DIR (default $QA_INDEX or "embeddings"),
+            API_TOKEN (default $QA_API_TOKEN; when set, /ask and /documents/ need it as a
+            bearer token), MAX_CONCURRENT (questions answered at once per process),
+            ASSISTANT (an already-open `qa.Assistant`, for tests).
+    """
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config["INDEX_DIR"] = os.environ.get("QA_INDEX") or DEFAULTS["INDEX_DIR"]
+    app.config["API_TOKEN"] = os.environ.get("QA_API_TOKEN") or None
+    app.config.update(config or {})
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # "/documents//etc/passwd" must be a plain 404, not a redirect to a merged path.
+    app.url_map.merge_slashes = False
+
+    app.extensions["qa_loader"] = AssistantLoader(app.config["INDEX_DIR"], app.config["ASSISTANT"])
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    return app

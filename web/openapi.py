@@ -1,0 +1,197 @@
+"""The OpenAPI 3.0 description of /ask and /health, built from the limits the server enforces."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web.validation import (
+    DEFAULT_TOP_K,
+    MAX_BODY_BYTES,
+    MAX_HISTORY_TURNS,
+    MAX_QUESTION_CHARS,
+    MAX_TOP_K,
+    MIN_TOP_K,
+)
+
+# Python's `re` (which validators use) and `str.strip()` agree on what whitespace is, so
+# this is exactly "1 to MAX_QUESTION_CHARS characters once leading and trailing whitespace is trimmed".
+QUESTION_PATTERN = rf"^\s*\S(?:[\s\S]{{0,{MAX_QUESTION_CHARS - 2}}}\S)?\s*$"
+
+
+def _error(description: str, codes: list[str]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": "#/components/schemas/Error"},
+                "example": {"error": {"code": codes[0], "message": "..."}},
+            }
+        },
+    }
+
+
+SCHEMAS: dict[str, Any] = {
+    "AskRequest": {
+        "type": "object",
+        "required": ["question"],
+        "additionalProperties": False,
+        "properties": {
+            "question": {
+                "type": "string",
+                "pattern": QUESTION_PATTERN,
+                "description": (
+                    f"The question: 1 to {MAX_QUESTION_CHARS} characters after trimming whitespace. "
+                    "A question of only control or invisible characters is answered as not found."
+                ),
+                "example": "How many troops will remain in Iraq?",
+            },
+            "top_k": {
+                "type": "integer",
+                "minimum": MIN_TOP_K,
+                "maximum": MAX_TOP_K,
+                "default": DEFAULT_TOP_K,
+                "description": "How many quotes to return at most (booleans and floats are refused).",
+            },
+            "history": {
+                "type": "array",
+                "maxItems": MAX_HISTORY_TURNS,
+                "description": "Earlier turns of the conversation, oldest first, so follow-up questions work.",
+                "items": {"$ref": "#/components/schemas/Turn"},
+            },
+        },
+    },
+    "Turn": {
+        "type": "object",
+        "required": ["question", "answer"],
+        "additionalProperties": False,
+        "properties": {"question": {"type": "string"}, "answer": {"type": "string"}},
+    },
+    "Quote": {
+        "type": "object",
+        "required": ["text", "document", "start", "end", "score", "context"],
+        "additionalProperties": False,
+        "properties": {
+            "text": {"type": "string", "description": "The sentence, verbatim: document text [start:end]."},
+            "document": {"type": "string", "description": "Path of the document inside the documents folder."},
+            "start": {"type": "integer", "minimum": 0},
+            "end": {"type": "integer", "minimum": 0},
+            "score": {"type": "number"},
+            "context": {"type": "string", "description": "The surrounding passage; contains the text verbatim."},
+        },
+    },
+    "Answer": {
+        "type": "object",
+        "required": ["question", "answered", "answer", "quotes", "took_ms"],
+        "additionalProperties": False,
+        "properties": {
+            "question": {"type": "string", "description": "The question as it was searched."},
+            "answered": {"type": "boolean", "description": "False when the documents hold no answer."},
+            "answer": {"type": "string", "description": "The best quote, or a not-found message."},
+            "quotes": {"type": "array", "items": {"$ref": "#/components/schemas/Quote"}},
+            "took_ms": {"type": "number", "minimum": 0},
+        },
+    },
+    "Health": {
+        "type": "object",
+        "required": ["status", "model", "documents", "sentences", "built_at"],
+        "additionalProperties": False,
+        "properties": {
+            "status": {"type": "string", "enum": ["ok"]},
+            "model": {"type": "string"},
+            "documents": {"type": "integer", "minimum": 0},
+            "sentences": {"type": "integer", "minimum": 0},
+            "built_at": {"type": "string", "description": "When the index was built (ISO 8601)."},
+        },
+    },
+    "NoIndex": {
+        "type": "object",
+        "required": ["status", "error"],
+        "additionalProperties": False,
+        "properties": {
+            "status": {"type": "string", "enum": ["no index"]},
+            "error": {"$ref": "#/components/schemas/ErrorBody"},
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "additionalProperties": False,
+        "properties": {"error": {"$ref": "#/components/schemas/ErrorBody"}},
+    },
+    "ErrorBody": {
+        "type": "object",
+        "required": ["code", "message"],
+        "additionalProperties": False,
+        "properties": {
+            "code": {"type": "string", "description": "Machine-readable: bad_request, unauthorized, ..."},
+            "message": {"type": "string", "description": "What went wrong, for people."},
+        },
+    },
+}
+
+
+def openapi_document(token_required: bool) -> dict[str, Any]:
+    """The OpenAPI document; ``token_required`` adds the bearer scheme when the server has a token."""
+    ask: dict[str, Any] = {
+        "summary": "Answer a question with sentences quoted from the documents",
+        "operationId": "ask",
+        "requestBody": {
+            "required": True,
+            "description": f"At most {MAX_BODY_BYTES} bytes.",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AskRequest"}}},
+        },
+        "responses": {
+            "200": {
+                "description": "Quotes, best first, or an abstention (answered: false) when nothing answers it.",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Answer"}}},
+            },
+            "400": _error(
+                "The body is not JSON, or a field is missing, of the wrong type or out of range.", ["bad_request"]
+            ),
+            "401": _error("An API token is configured and the bearer token is missing or wrong.", ["unauthorized"]),
+            "413": _error(f"The body is over {MAX_BODY_BYTES} bytes.", ["too_large"]),
+            "415": _error("The body is not application/json.", ["unsupported_media_type"]),
+            "503": {
+                **_error(
+                    "No usable index yet (run `qa index`), or too many questions at once (busy; see Retry-After).",
+                    ["no_index", "busy"],
+                ),
+                "headers": {
+                    "Retry-After": {"description": "Seconds to wait (busy only).", "schema": {"type": "integer"}}
+                },
+            },
+        },
+    }
+    if token_required:
+        ask["security"] = [{"bearerAuth": []}]
+    document: dict[str, Any] = {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Extractive question answering",
+            "version": "1.0.0",
+            "description": "Answers are sentences quoted word for word from the indexed documents.",
+        },
+        "paths": {
+            "/ask": {"post": ask},
+            "/health": {
+                "get": {
+                    "summary": "Whether an index is loaded, and what is in it",
+                    "operationId": "health",
+                    "responses": {
+                        "200": {
+                            "description": "The index is loaded.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
+                        },
+                        "503": {
+                            "description": "No usable index: the message says what to run.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoIndex"}}},
+                        },
+                    },
+                }
+            },
+        },
+        "components": {"schemas": SCHEMAS},
+    }
+    if token_required:
+        document["components"]["securitySchemes"] = {"bearerAuth": {"type": "http", "scheme": "bearer"}}
+    return document
