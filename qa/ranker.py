@@ -57,6 +57,7 @@ class Ranking:
     passage_dense: np.ndarray  # best cosine of a passage holding each
     token_match: np.ndarray  # word-piece match of each, 0..1
     coverage: float
+    confidence: float  # how well the best sentence matches what was asked, 0..1
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -141,7 +142,7 @@ class Ranker:
         depth = min(RERANK_DEPTH, int(np.isfinite(scores).sum()))
         if depth == 0:
             empty = np.zeros(0, dtype=np.float32)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, coverage)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, coverage, 0.0)
         candidates = np.argpartition(-scores, depth - 1)[:depth]
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
         # 2. The best of them again, by word pieces.
@@ -149,4 +150,13 @@ class Ranker:
         final = _z(scores[candidates]) + TOKEN_WEIGHT * _z(match)
         order = np.argsort(-final, kind="stable")
         best = candidates[order]
-        return Ranking(best, final[order], dense[best], passage_dense[best], match[order], coverage)
+        confidence = float(match[order[0]])
+        if context is not None:
+            # A follow-up leaves its subject to the earlier turn: judge the answer by both.
+            both = Embedded(
+                query.embedded.vector,
+                np.concatenate([query.embedded.tokens, context.embedded.tokens]),
+                np.concatenate([query.embedded.ids, context.embedded.ids]),
+            )
+            confidence = max(confidence, float(self.token_match(both, best[:1])[0]))
+        return Ranking(best, final[order], dense[best], passage_dense[best], match[order], coverage, confidence)

@@ -18,7 +18,7 @@ QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"}
 
 
 def ask(client: FlaskClient, body: Any, **kwargs: Any):
-    return client.post("/ask", json=body, **kwargs)
+    return client.post("/ask", data=json.dumps(body), content_type="application/json", **kwargs)
 
 
 def assert_error(response, status: int, code: str) -> dict:
@@ -169,7 +169,7 @@ RAW_BODIES = [
     pytest.param(b'{"question": "How many?"} trailing', id="trailing-garbage"),
     pytest.param(b'{"question": "caf\xe9"}', id="latin-1-bytes"),
     pytest.param(b"\xff\xfe\x00\x00garbage", id="binary"),
-    pytest.param(b"[" * 50_000 + b"]" * 50_000, id="deeply-nested"),
+    pytest.param(b"[" * 30_000 + b"]" * 30_000, id="deeply-nested"),
     pytest.param(b'{"question": "a", "top_k": ' + b"9" * 5000 + b"}", id="5000-digit-number"),
 ]
 
@@ -306,20 +306,20 @@ def test_openapi_describes_ask_and_health(web_client: FlaskClient) -> None:
 
 
 def test_openapi_schema_matches_a_real_answer(web_client: FlaskClient) -> None:
-    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema_rs = pytest.importorskip("jsonschema_rs")  # comes with schemathesis
     spec = web_client.get("/openapi.json").get_json()
     schemas = spec["components"]["schemas"]
 
     def validate(instance: Any, name: str) -> None:
         # The schema's $refs point into the document's components: keep them beside it.
-        jsonschema.Draft4Validator({**schemas[name], "components": spec["components"]}).validate(instance)
+        jsonschema_rs.Draft4Validator({**schemas[name], "components": spec["components"]}).validate(instance)
 
     validate(ask(web_client, {"question": QUESTION}).get_json(), "Answer")
     validate(web_client.get("/health").get_json(), "Health")
     validate(ask(web_client, {}).get_json(), "Error")
     validate({"question": QUESTION, "top_k": 3, "history": [{"question": "a", "answer": "b"}]}, "AskRequest")
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema_rs.ValidationError):
         validate({"question": "   "}, "AskRequest")
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(jsonschema_rs.ValidationError):
         validate({"question": "x" * (MAX_QUESTION_CHARS + 1)}, "AskRequest")
     validate({"question": "  " + "x" * MAX_QUESTION_CHARS + "\n"}, "AskRequest")

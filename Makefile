@@ -1,0 +1,52 @@
+# Set-up and everyday commands. `make run` and `make test` are all a newcomer needs.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DOCS ?= seeds
+INDEX ?= embeddings
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run index test lint browser bench bench-speed load clean
+
+run: $(STAMP)  ## Build or update the index from seeds/, then serve the chat page and /ask
+	$(BIN)/qa index $(DOCS) --index $(INDEX)
+	$(BIN)/qa serve --host $(HOST) --port $(PORT) --index $(INDEX)
+
+index: $(STAMP)
+	$(BIN)/qa index $(DOCS) --index $(INDEX)
+
+# torch first, pinned to the CPU wheel: any other request pulls a multi-GB CUDA build.
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# The browser tests drive Debian's Chromium; install it when missing (as root).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	  else echo "chromium is missing: run 'sudo apt-get install chromium chromium-driver' for the browser tests"; fi; }
+
+lint: $(STAMP)
+	$(BIN)/ruff check qa web tests bench
+	$(BIN)/ruff format --check qa web tests bench
+
+test: $(STAMP) browser lint
+	$(BIN)/pytest
+
+bench: $(STAMP)  ## Answer quality beside the baselines (needs ../shared/eval)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(BIN)/python -m bench.quality ../shared/eval/squad-dev-public.json
+
+bench-speed: $(STAMP)
+	$(BIN)/python -m bench.speed ../shared/eval/squad-dev-public.json
+
+load: $(STAMP)
+	$(BIN)/python -m bench.load --clients 32 --seconds 60
+
+clean:
+	rm -rf $(VENV) $(INDEX)/CURRENT $(INDEX)/v-* $(INDEX)/.tmp-* tests/artifacts

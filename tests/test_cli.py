@@ -1,0 +1,93 @@
+"""The `qa` command: index, ask (text and JSON), chat, exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qa.cli import main
+from tests.conftest import ROOT, SEED
+
+
+def qa(*args: str, cwd: Path = ROOT, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "qa", *args], cwd=cwd, capture_output=True, text=True, input=stdin)
+
+
+def test_ask_prints_quote_and_source(seed_index: Path) -> None:
+    out = qa("ask", "How many troops will remain in Iraq?", "--index", str(seed_index))
+    assert out.returncode == 0, out.stderr
+    assert "“Some 2,500 troops will remain" in out.stdout
+    assert f"{SEED}, line 14" in out.stdout
+
+
+def test_ask_json_is_to_dict(seed_index: Path) -> None:
+    out = qa("ask", "How many troops will remain in Iraq?", "--index", str(seed_index), "--json", "--top-k", "2")
+    body = json.loads(out.stdout)
+    assert body["answered"] is True and len(body["quotes"]) == 2
+    assert body["quotes"][0]["document"] == SEED
+
+
+def test_abstention_exits_zero(seed_index: Path) -> None:
+    out = qa("ask", "What is the boiling point of water?", "--index", str(seed_index))
+    assert out.returncode == 0
+    assert "Not found in the documents" in out.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["ask", "   "], 1, "Error: the question is empty"),
+        (["ask", "x", "--top-k", "0"], 2, "Invalid value for '--top-k'"),
+        (["ask"], 2, "Missing argument"),
+        (["frobnicate"], 2, "No such command"),
+        (["index", "/no/such/folder"], 1, "Error: no documents folder at /no/such/folder"),
+    ],
+)
+def test_errors_are_one_clear_line(seed_index: Path, args: list[str], code: int, message: str) -> None:
+    result = CliRunner().invoke(main, [*args, "--index", str(seed_index)] if args[0] in ("ask",) else args)
+    assert result.exit_code == code
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_corrupt_index_is_one_line(seed_index: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    (index / "CURRENT").write_text("v-gone\n")
+    out = qa("ask", "How many troops?", "--index", str(index))
+    assert out.returncode == 1
+    assert out.stderr.count("\n") == 1 and "qa index" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_ask_without_index_builds_one_from_seeds(tmp_path: Path) -> None:
+    shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
+    out = qa("ask", "How many troops will remain in Iraq?", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert "building one from seeds" in out.stderr
+    assert "Some 2,500 troops" in out.stdout
+    assert (tmp_path / "embeddings" / "CURRENT").is_file()
+
+
+def test_index_reports_counts_and_skips(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    (docs / "bad.txt").write_bytes(b"\xff\xfe\x00garbage")
+    out = qa("index", str(docs), "--index", str(tmp_path / "index"))
+    assert out.returncode == 0, out.stderr
+    assert "warning: skipped bad.txt" in out.stderr
+    assert "1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped" in out.stdout
+    again = qa("index", str(docs), "--index", str(tmp_path / "index"))
+    assert "0 added, 0 updated, 0 removed, 1 unchanged" in again.stdout
+
+
+def test_chat_keeps_history(seed_index: Path) -> None:
+    script = "Which general was killed near Baghdad airport in 2020?\nWhich force did he lead?\n\n"
+    out = qa("chat", "--index", str(seed_index), "--top-k", "1", stdin=script)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.count("Quds Force") >= 1

@@ -1,0 +1,56 @@
+"""Reading a documents folder: formats, and files that must be skipped with a warning."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from qa.readers import read_folder
+from tests.pdfmaker import make_pdf
+
+
+def read(folder: Path, max_bytes: int = 10_000_000) -> tuple[dict[str, str], dict[str, str]]:
+    skipped: dict[str, str] = {}
+    docs = {
+        name: doc.text
+        for name, _digest, doc in read_folder(folder, max_bytes, lambda n, r: skipped.__setitem__(n, r))
+        if doc is not None
+    }
+    return docs, skipped
+
+
+def test_formats_and_names(docs: Path) -> None:
+    (docs / "more" / "deep").mkdir()
+    (docs / "more" / "deep" / "report.pdf").write_bytes(
+        make_pdf(["The bridge opened in 1932.", "It spans 503 metres."])
+    )
+    texts, skipped = read(docs)
+    assert set(texts) == {"000_d9e46d3c2be1d409.txt", "more/notes.md", "more/page.html", "more/deep/report.pdf"}
+    assert not skipped
+    assert "Elena Vasquez" in texts["more/page.html"]
+    assert "tracking" not in texts["more/page.html"] and "Sign in" not in texts["more/page.html"]
+    assert "It spans 503 metres." in texts["more/deep/report.pdf"]
+
+
+def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.txt").write_text("A perfectly fine sentence about harbours.")
+    (folder / "empty.txt").write_text("   \n")
+    (folder / "latin1.txt").write_bytes("caf\xe9 cr\xe8me".encode("latin-1"))
+    (folder / "binary.txt").write_bytes(os.urandom(2048) + b"\x00")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (folder / "deep.html").write_text("<div>" * 100_000 + "Deep text." + "</div>" * 100_000)
+    (folder / "huge.txt").write_text("word " * 300_000)
+    (folder / "image.png").write_bytes(b"\x89PNG")
+    outside = tmp_path / "secret.txt"
+    outside.write_text("A secret outside the documents folder.")
+    (folder / "link.txt").symlink_to(outside)
+    texts, skipped = read(folder, max_bytes=1_000_000)
+    assert "good.txt" in texts
+    assert "secret" not in " ".join(texts.values())
+    assert skipped.keys() >= {"empty.txt", "latin1.txt", "binary.txt", "broken.pdf", "huge.txt", "link.txt"}
+    assert "UTF-8" in skipped["latin1.txt"] and "outside" in skipped["link.txt"] and "MB" in skipped["huge.txt"]
+    assert "image.png" not in skipped and "image.png" not in texts
+    # Deeply nested HTML is either read or skipped with a reason; it never stops the build.
+    assert ("deep.html" in texts) != ("deep.html" in skipped)
