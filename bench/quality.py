@@ -89,7 +89,9 @@ def bm25_baseline(sentences: Sentences) -> System:
 
     stemmer = Stemmer.Stemmer("english")
     model = bm25s.BM25()
-    model.index(bm25s.tokenize(sentences.texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False)
+    model.index(
+        bm25s.tokenize(sentences.texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False
+    )
 
     def run(questions: Sequence[Question]) -> list[list[Span]]:
         out = []
@@ -152,19 +154,19 @@ def paraphrased(questions: Sequence[Question]) -> list[Question]:
     by_id = {q.id: q for q in questions}
     items = json.loads(PARAPHRASED.read_text())["questions"]
     return [
-        Question(q.id, item["question"], q.document, q.answer_starts)
-        for item in items
-        if (q := by_id.get(item["id"]))
+        Question(q.id, item["question"], q.document, q.answer_starts) for item in items if (q := by_id.get(item["id"]))
     ]
 
 
 def table(title: str, rows: list[dict], reference: dict) -> str:
-    lines = [f"\n{title}", f"{'system':<26}{'P@1':>7}{'MRR@10':>8}{'R@5':>7}{'words':>7}{'answered':>9}  ratio P@1/MRR vs ours"]
+    lines = [
+        f"\n{title}",
+        f"{'system':<26}{'P@1':>7}{'MRR@10':>8}{'R@5':>7}{'words':>7}{'answered':>9}  ratio P@1/MRR vs ours",
+    ]
     for r in rows:
         ratio = f"{r['P@1'] / max(reference['P@1'], 1e-9):.2f} / {r['MRR@10'] / max(reference['MRR@10'], 1e-9):.2f}"
-        lines.append(
-            f"{r['name']:<26}{r['P@1']:>7.3f}{r['MRR@10']:>8.3f}{r['R@5']:>7.3f}{r['words']:>7.1f}{r['answered']:>9.2f}  {ratio}"
-        )
+        figures = f"{r['P@1']:>7.3f}{r['MRR@10']:>8.3f}{r['R@5']:>7.3f}{r['words']:>7.1f}{r['answered']:>9.2f}"
+        lines.append(f"{r['name']:<26}{figures}  {ratio}")
     return "\n".join(lines)
 
 
@@ -213,8 +215,10 @@ def main() -> None:
         write_corpus(articles, work / "docs")
         seconds = qa_index(work / "docs", work / "index")
         assistant = Assistant.open(work / "index")
-        print(f"{len(articles)} articles, {len(questions)} questions, {len(assistant.corpus)} sentences; "
-              f"indexed in {seconds:.1f}s")
+        print(
+            f"{len(articles)} articles, {len(questions)} questions, {len(assistant.corpus)} sentences; "
+            f"indexed in {seconds:.1f}s"
+        )
         sentences = Sentences(assistant)
         systems: list[tuple[str, System]] = [
             ("ours (qa.Assistant)", ours(assistant)),
@@ -240,7 +244,10 @@ def main() -> None:
             worst = [
                 doc
                 for doc, m in rows[0]["articles"].items()
-                if any(m["P@1"] < r["articles"][doc]["P@1"] or m["MRR@10"] < r["articles"][doc]["MRR@10"] for r in rows[1:3])
+                if any(
+                    m["P@1"] < r["articles"][doc]["P@1"] or m["MRR@10"] < r["articles"][doc]["MRR@10"]
+                    for r in rows[1:3]
+                )
             ]
             print(f"articles where ours is below a baseline on P@1 or MRR: {worst or 'none'}")
         if not args.skip_abstention:

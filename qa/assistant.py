@@ -20,7 +20,7 @@ MAX_TOP_K = 20
 # Answer only when the question's word pieces find counterparts in the best sentence
 # at least this well (IDF-weighted mean of best cosines). Calibrated on SQuAD questions
 # asked of an index without their article: see BENCHMARKS.md, "Abstention".
-MIN_MATCH = 0.46
+MIN_MATCH = 0.48
 
 
 class Assistant:
@@ -36,7 +36,7 @@ class Assistant:
         self.corpus = corpus
         self.encoder = encoder
         self.index_dir = index_dir
-        self.ranker = Ranker(corpus)
+        self.ranker = Ranker(corpus, encoder.word_mask)
         self._by_name = {doc.name: number for number, doc in enumerate(corpus.documents)}
         self._version = self._live_version()
         self.min_match = MIN_MATCH
@@ -156,10 +156,15 @@ class Assistant:
         return 0 <= j < len(self.corpus) and self.corpus.sent_doc[i] == self.corpus.sent_doc[j]
 
 
+def text_only(text: str) -> str:
+    """``text`` with lone surrogates (unencodable halves of a pair) replaced."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def _clean(question: object) -> str:
     if not isinstance(question, str):
         raise BadQuestionError("the question must be text")
-    question = " ".join("".join(ch for ch in question if ch.isprintable() or ch.isspace()).split())
+    question = " ".join("".join(ch for ch in text_only(question) if ch.isprintable() or ch.isspace()).split())
     if not question:
         raise BadQuestionError("the question is empty")
     if len(question) > MAX_QUESTION_CHARS:

@@ -39,10 +39,19 @@ class Encoder(Protocol):
 
     name: str
     dimension: int
+    word_mask: np.ndarray  # per vocabulary id: True for pieces with a letter or digit
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray: ...
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> list[Embedded]: ...
+
+
+def word_mask(vocabulary: dict[str, int]) -> np.ndarray:
+    """For each vocabulary id: does the piece hold a letter or digit (not punctuation)?"""
+    mask = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
+    for piece, i in vocabulary.items():
+        mask[i] = any(ch.isalnum() for ch in piece)
+    return mask
 
 
 def _normalise(x: np.ndarray) -> np.ndarray:
@@ -91,6 +100,7 @@ class TorchEncoder:
         self.name = model_name(model)
         self.dimension = int(self.model.get_embedding_dimension())
         self.batch_size = batch_size
+        self.word_mask = word_mask(self.model.tokenizer.get_vocab())
 
     def encode(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:
         if not texts:
@@ -159,6 +169,7 @@ class NumpyEncoder:
             raise ModelLoadError(f"{model}: query encoding in NumPy supports BERT models only")
         self.tokenizer.enable_truncation(max_length=_max_seq_length(path))
         self.tokenizer.no_padding()
+        self.word_mask = word_mask(self.tokenizer.get_vocab())
         self.name = model_name(model)
         self.dimension = int(config["hidden_size"])
         self.heads = int(config["num_attention_heads"])

@@ -39,4 +39,5 @@ def context_of(question: str, history: Sequence[Mapping[str, str]] | None) -> st
     answer = str(last.get("answer", "") or "")
     parts = [str(last.get("question", "") or ""), "" if answer == NOT_FOUND else answer]
     text = " ".join(p.strip() for p in parts if p and p.strip())
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be encoded
     return text or None

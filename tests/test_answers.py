@@ -57,7 +57,11 @@ def test_quotes_are_verbatim_with_context(assistant: Assistant) -> None:
 
 
 def test_furniture_is_never_quoted(assistant: Assistant) -> None:
-    for question in ["How do I sign in?", "How can I order copies of Toronto Star articles?", "Who owns the copyright?"]:
+    for question in [
+        "How do I sign in?",
+        "How can I order copies of Toronto Star articles?",
+        "Who owns the copyright?",
+    ]:
         for quote in assistant.ask(question, top_k=20).quotes:
             assert "Sign In" not in quote.text and "Toronto Star" not in quote.text
 
@@ -96,7 +100,14 @@ def test_bad_questions(assistant: Assistant, question) -> None:
 
 
 def test_hostile_questions_do_not_break(assistant: Assistant) -> None:
-    for question in ["\x00\x01 drones?", "🚁🚁 drones 💥?", "Дроны в Ираке?", "'; DROP TABLE x; --", "<b>troops</b>", "a " * 999]:
+    for question in [
+        "\x00\x01 drones?",
+        "🚁🚁 drones 💥?",
+        "Дроны в Ираке?",
+        "'; DROP TABLE x; --",
+        "<b>troops</b>",
+        "a " * 999,
+    ]:
         answer = assistant.ask(question)
         assert isinstance(answer.answered, bool)
 

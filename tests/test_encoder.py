@@ -28,6 +28,9 @@ def test_same_vectors_and_word_pieces(encoder: TorchEncoder) -> None:
 
 
 def test_query_encoder_does_not_import_torch() -> None:
-    code = "import sys; from qa import Assistant; from qa.encoder import NumpyEncoder; NumpyEncoder(); print('torch' in sys.modules)"
+    code = (
+        "import sys; from qa import Assistant; from qa.encoder import NumpyEncoder; "
+        "NumpyEncoder(); print('torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"

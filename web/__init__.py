@@ -35,7 +35,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config["INDEX_DIR"] = os.environ.get("QA_INDEX") or DEFAULTS["INDEX_DIR"]
     app.config["API_TOKEN"] = os.environ.get("QA_API_TOKEN") or None
     app.config.update(config or {})
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    # Werkzeug refuses a larger Content-Length outright; /ask counts the bytes of the rest
+    # (chunked bodies included), so one byte of slack lets it tell "over the limit" apart.
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1
     # "/documents//etc/passwd" must be a plain 404, not a redirect to a merged path.
     app.url_map.merge_slashes = False
 

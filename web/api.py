@@ -9,7 +9,7 @@ from qa.errors import BadQuestionError, QAError
 from web.errors import ApiError
 from web.openapi import openapi_document
 from web.security import check_token
-from web.validation import parse_ask, parse_body
+from web.validation import MAX_BODY_BYTES, parse_ask, parse_body
 
 bp = Blueprint("api", __name__)
 
@@ -22,6 +22,20 @@ def assistant() -> Assistant:
         raise ApiError(503, "no_index", str(exc)) from None
 
 
+def _read_body() -> bytes:
+    """The request body. Raises `ApiError` 413 past MAX_BODY_BYTES, with or without a Content-Length."""
+    chunks, size = [], 0
+    while size <= MAX_BODY_BYTES:
+        chunk = request.stream.read(MAX_BODY_BYTES + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", f"the request body is over {MAX_BODY_BYTES} bytes")
+    return b"".join(chunks)
+
+
 def _has_visible_text(question: str) -> bool:
     return any(ch.isprintable() and not ch.isspace() for ch in question)
 
@@ -31,13 +45,13 @@ def ask() -> Response:
     check_token()
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the question as JSON (Content-Type: application/json)")
-    ask = parse_ask(parse_body(request.get_data(cache=False)))
-    if not _has_visible_text(ask.question):
+    question = parse_ask(parse_body(_read_body()))
+    if not _has_visible_text(question.question):
         # Only control or invisible characters: nothing to search for, so nothing is found.
-        return jsonify(Answer(question=ask.question, answered=False).to_dict())
+        return jsonify(Answer(question=question.question, answered=False).to_dict())
     with current_app.extensions["qa_cap"].slot():
         try:
-            answer = assistant().ask(ask.question, top_k=ask.top_k, history=ask.history)
+            answer = assistant().ask(question.question, top_k=question.top_k, history=question.history)
         except BadQuestionError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
         except QAError as exc:

@@ -60,7 +60,7 @@ def _http_error(error: HTTPException) -> Response:
     message = {
         404: "not found",
         405: f"method {request.method} is not allowed here",
-        413: "the request body is too large",
+        413: "the request body is too large",  # Content-Length over the limit
     }.get(status, (error.description or error.name).strip())
     return error_response(status, HTTP_CODES.get(status, "error"), message, headers)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from web.validation import (
@@ -13,9 +14,25 @@ from web.validation import (
     MIN_TOP_K,
 )
 
-# Python's `re` (which validators use) and `str.strip()` agree on what whitespace is, so
-# this is exactly "1 to MAX_QUESTION_CHARS characters once leading and trailing whitespace is trimmed".
-QUESTION_PATTERN = rf"^\s*\S(?:[\s\S]{{0,{MAX_QUESTION_CHARS - 2}}}\S)?\s*$"
+
+def _whitespace_class(negate: bool = False) -> str:
+    """A regex class of exactly the characters `str.strip()` removes, spelled out as ranges.
+
+    Spelled out because regex engines disagree on ``\\s`` (Python's includes U+001C to
+    U+001F; ECMA's, which JSON Schema names, does not): this class means the same in all.
+    """
+    codes = [c for c in range(sys.maxunicode + 1) if chr(c).isspace()]
+    ranges, begin = [], codes[0]
+    for previous, code in zip(codes, codes[1:] + [-1]):
+        if code != previous + 1:
+            ranges.append(f"\\u{begin:04x}" + ("" if begin == previous else f"-\\u{previous:04x}"))
+            begin = code
+    return "[" + ("^" if negate else "") + "".join(ranges) + "]"
+
+
+_SPACE, _VISIBLE = _whitespace_class(), _whitespace_class(negate=True)
+# 1 to MAX_QUESTION_CHARS characters once leading and trailing whitespace is trimmed.
+QUESTION_PATTERN = rf"^{_SPACE}*{_VISIBLE}(?:[\s\S]{{0,{MAX_QUESTION_CHARS - 2}}}{_VISIBLE})?{_SPACE}*$"
 
 
 def _error(description: str, codes: list[str]) -> dict[str, Any]:

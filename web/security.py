@@ -48,9 +48,10 @@ def check_token() -> None:
     if not expected:
         return
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    # Compare bytes: compare_digest refuses non-ASCII str, and a header may hold anything.
+    # Compare the raw bytes (WSGI hands headers over as latin-1 text; the token is UTF-8):
+    # compare_digest refuses non-ASCII str, and a header may hold anything.
     if scheme.lower() != "bearer" or not hmac.compare_digest(
-        given.strip().encode("utf-8", "replace"), str(expected).encode("utf-8", "replace")
+        given.strip().encode("latin-1", "replace"), str(expected).encode("utf-8")
     ):
         raise ApiError(
             401,

@@ -43,6 +43,11 @@
     node.scrollIntoView({ block: "end", behavior: "smooth" });
   }
 
+  // An answer is read from its top: bring that into view, even when it is taller than the screen.
+  function scrollToStart(node) {
+    node.scrollIntoView({ block: "start", behavior: "smooth" });
+  }
+
   // -- messages ------------------------------------------------------------------
 
   function addMessage(kind, label) {
@@ -55,6 +60,7 @@
 
   function addQuestion(text) {
     const item = addMessage("user", "You");
+    item.querySelector(".message__who").className = "message__who visually-hidden"; // the bubble says it
     item.appendChild(el("p", "message__text", text));
     scrollToEnd(item);
   }
@@ -112,7 +118,7 @@
       item.appendChild(more);
     }
     item.appendChild(el("p", "message__meta", plural(answer.quotes.length, "quote") + " · " + Math.round(answer.took_ms) + " ms"));
-    scrollToEnd(item);
+    scrollToStart(item);
   }
 
   function addError(text) {
@@ -152,7 +158,7 @@
     } catch (ignored) {
       // not JSON: fall through to the status line
     }
-    return "The server answered " + response.status + " " + response.statusText + ".";
+    return "The server answered " + [response.status, response.statusText].join(" ").trim() + ". Try again in a moment.";
   }
 
   function setBusy(busy) {
