@@ -183,10 +183,10 @@ def abstention(articles: dict[str, str], questions: list[Question], work: Path) 
     declined = sum(not a.answered for a in (assistant.ask(q.text) for q in out_q)) / len(out_q)
     texts = {n: articles[n] for n in inside}
     with_threshold = evaluate("ours", ours(assistant), in_q, texts)
-    threshold = assistant.min_match
-    assistant.min_match = -1.0
+    thresholds = assistant.min_match, assistant.min_cosine
+    assistant.min_match = assistant.min_cosine = -1.0
     without = evaluate("ours, no threshold", ours(assistant), in_q, texts)
-    assistant.min_match = threshold
+    assistant.min_match, assistant.min_cosine = thresholds
     return (
         f"\nAbstention (index {len(inside)} articles, ask the other {len(names) - len(inside)} articles' questions)\n"
         f"out-of-corpus questions declined: {declined:.3f} ({len(out_q)} questions)\n"

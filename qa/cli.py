@@ -60,7 +60,8 @@ def _print_answer(assistant, answer: Answer) -> None:
     for rank, quote in enumerate(answer.quotes):
         if rank == 1:
             click.secho("\nAlso relevant:", dim=True)
-        click.echo(f"“{quote.text}”" if rank == 0 else f"  “{quote.text}”")
+        text = quote.text if quote.text[:1] in "\"'“‘«" else f"“{quote.text}”"
+        click.echo(text if rank == 0 else f"  {text}")
         where = assistant.locate(quote.document, quote.start)
         click.secho(f"  — {quote.document}, {where} (score {quote.score:.2f})", dim=True)
 
@@ -140,9 +141,10 @@ def chat(index_dir: Path, top_k: int) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind; 0.0.0.0 exposes it.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True, help="Worker processes.")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True, help="Threads per worker.")
 @INDEX_OPTION
-def serve(host: str, port: int, workers: int, index_dir: Path) -> None:
-    """Serve the chat page and the JSON /ask API with a production server."""
+def serve(host: str, port: int, workers: int, threads: int, index_dir: Path) -> None:
+    """Serve the chat page and the JSON /ask API with a production server (gunicorn)."""
     from web.server import serve as run_server
 
-    run_server(host=host, port=port, workers=workers, index_dir=str(index_dir))
+    run_server(host=host, port=port, workers=workers, index_dir=str(index_dir), threads=threads)

@@ -11,10 +11,11 @@ question, so a weight means the same whatever the corpus::
 passage: when a question shares few words with the documents, BM25 ranks noise and
 its say shrinks, leaving the dense model in charge.
 
-Stage 2 reranks the best RERANK_DEPTH sentences by how well each word piece of the
+Stage 2 orders the best RERANK_DEPTH sentences by how well each word piece of the
 question finds a counterpart among the sentence's word pieces (the model's contextual
 vectors, late interaction as in ColBERT), weighted by the piece's rarity. One vector per
-sentence blurs which words matched; this keeps them apart.
+sentence blurs which words matched; this keeps them apart. Stage 1 only chooses the
+candidates: mixing its score into the order lowered P@1 on both question sets.
 """
 
 from __future__ import annotations
@@ -32,10 +33,9 @@ from qa.store import Corpus
 DENSE_WEIGHT = 1.0
 # A sentence's passage is evidence about it, but weaker than the sentence itself.
 CONTEXT_WEIGHT = 0.5
-# Stage 1 finds the answer among its best 30 for about 95% of SQuAD questions.
+# Stage 1 finds the answer among its best 30 for 97% of SQuAD questions (86% of the
+# paraphrased ones); any depth from 20 to 100 gives the same P@1 within 0.2 points.
 RERANK_DEPTH = 30
-# Word-piece matching is the sharper of the two stages' evidence.
-TOKEN_WEIGHT = 2.0
 # A sentence often leans on the one before it ("It was the third-most watched..."):
 # a question's piece found only there counts, at this discount.
 PREVIOUS_SENTENCE = 0.8
@@ -55,7 +55,7 @@ class Ranking:
     """The best sentences, best first, with the evidence used to decide whether to answer."""
 
     sentences: np.ndarray  # sentence numbers, best first
-    scores: np.ndarray  # their final scores
+    scores: np.ndarray  # their word-piece match, 0..1: the order
     dense: np.ndarray  # cosine of each to the question
     passage_dense: np.ndarray  # best cosine of a passage holding each
     token_match: np.ndarray  # word-piece match of each, 0..1
@@ -169,11 +169,11 @@ class Ranker:
             return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, coverage, 0.0)
         candidates = np.argpartition(-scores, depth - 1)[:depth]
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
-        # 2. The best of them again, by word pieces.
+        # 2. The best of them in order of word-piece match (ties keep stage 1's order).
         match = self.token_match(query.embedded, candidates)
-        final = _z(scores[candidates]) + TOKEN_WEIGHT * _z(match)
-        order = np.argsort(-final, kind="stable")
+        order = np.argsort(-match, kind="stable")
         best = candidates[order]
+        final = match[order]
         confidence = float(match[order[0]])
         if context is not None:
             # A follow-up leaves its subject to the earlier turn: judge the answer by both.
@@ -183,4 +183,4 @@ class Ranker:
                 np.concatenate([query.embedded.ids, context.embedded.ids]),
             )
             confidence = max(confidence, float(self.token_match(both, best[:1])[0]))
-        return Ranking(best, final[order], dense[best], passage_dense[best], match[order], coverage, confidence)
+        return Ranking(best, final, dense[best], passage_dense[best], match[order], coverage, confidence)
