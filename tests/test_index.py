@@ -131,11 +131,11 @@ def _run_index(docs: Path, index: Path) -> subprocess.Popen:
 def test_killed_build_leaves_previous_index_usable(seed_index: Path, tmp_path: Path, docs: Path) -> None:
     index, _ = _copy_index(seed_index, tmp_path)
     expected = where(Assistant.open(index))
-    (docs / "big.txt").write_text("\n".join(f"Line {i} says the river rose by {i} centimetres." for i in range(800)))
+    (docs / "big.txt").write_text("\n".join(f"Line {i} says the river rose by {i} centimetres." for i in range(400)))
     rng = random.Random(7)
-    for _ in range(3):
+    for _ in range(10):  # kill points spread over start-up, embedding and writing
         process = _run_index(docs, index)
-        time.sleep(rng.uniform(0.5, 5.0))
+        time.sleep(rng.uniform(0.2, 9.0))
         process.send_signal(signal.SIGKILL)
         process.wait()
         assert where(Assistant.open(index)) == expected
