@@ -7,12 +7,13 @@ DOCS ?= seeds
 INDEX ?= embeddings
 HOST ?= 127.0.0.1
 PORT ?= 8000
+WORKERS ?= 2
 
 .PHONY: run index test lint browser bench bench-speed load clean
 
 run: $(STAMP)  ## Build or update the index from seeds/, then serve the chat page and /ask
 	$(BIN)/qa index $(DOCS) --index $(INDEX)
-	$(BIN)/qa serve --host $(HOST) --port $(PORT) --index $(INDEX)
+	$(BIN)/qa serve --host $(HOST) --port $(PORT) --index $(INDEX) --workers $(WORKERS)
 
 index: $(STAMP)
 	$(BIN)/qa index $(DOCS) --index $(INDEX)

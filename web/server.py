@@ -37,7 +37,14 @@ def _announce(arbiter: Any) -> None:
 
 
 def _warm_up(worker: Any) -> None:
-    """Open the index in each new worker, so the first question does not wait for it."""
+    """Open the index in each new worker, so the first question does not wait for it.
+
+    Each request thread runs its small matrix products on one core: BLAS's own threads
+    on top of gunicorn's only fight over the same cores under concurrent load.
+    """
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
     try:
         worker.wsgi.extensions["qa_loader"].get()
     except QAError as exc:
