@@ -200,6 +200,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad", type=Path, help="SQuAD v1.1 JSON (../shared/eval/squad-dev-public.json)")
     parser.add_argument("--articles", type=int, default=0, help="use only the first N articles (smoke runs)")
+    parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions (smoke runs)")
     parser.add_argument("--skip-peer", action="store_true", help="leave out txtai even when installed")
     parser.add_argument("--skip-abstention", action="store_true")
     parser.add_argument("--json", type=Path, help="also write the figures here")
@@ -210,6 +211,8 @@ def main() -> None:
         keep = set(sorted(articles)[: args.articles])
         articles = {n: t for n, t in articles.items() if n in keep}
         questions = [q for q in questions if q.document in keep]
+    if args.questions:
+        questions = questions[: args.questions]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_corpus(articles, work / "docs")
@@ -252,8 +255,8 @@ def main() -> None:
             print(f"articles where ours is below a baseline on P@1 or MRR: {worst or 'none'}")
         if not args.skip_abstention:
             print(abstention(articles, questions, work))
-    if args.json:
-        args.json.write_text(json.dumps(figures, indent=2))
+        if args.json:
+            args.json.write_text(json.dumps(figures, indent=2))
 
 
 if __name__ == "__main__":

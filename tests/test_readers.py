@@ -54,3 +54,19 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     assert "image.png" not in skipped and "image.png" not in texts
     # Deeply nested HTML is either read or skipped with a reason; it never stops the build.
     assert ("deep.html" in texts) != ("deep.html" in skipped)
+
+
+def test_a_50_mb_file_is_skipped_and_the_rest_indexed(tmp_path: Path, encoder) -> None:
+    from qa import Assistant
+    from qa.config import Settings
+    from qa.indexer import build_index
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "good.txt").write_text("The lighthouse keeper lit the lamp every evening at dusk.")
+    (folder / "big.txt").write_text("The river rose again. " * 2_300_000)  # about 50 MB
+    (folder / "bad.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
+    report = build_index(folder, tmp_path / "index", Settings(), encoder=encoder, on_skip=lambda n, r: None)
+    assert dict(report.skipped).keys() == {"big.txt", "bad.txt"}
+    assert "limit" in dict(report.skipped)["big.txt"]
+    assert Assistant.open(tmp_path / "index").documents == ["good.txt"]
