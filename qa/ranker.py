@@ -57,9 +57,7 @@ class Ranking:
     sentences: np.ndarray  # sentence numbers, best first
     scores: np.ndarray  # their word-piece match, 0..1: the order
     dense: np.ndarray  # cosine of each to the question
-    passage_dense: np.ndarray  # best cosine of a passage holding each
-    token_match: np.ndarray  # word-piece match of each, 0..1
-    coverage: float
+    coverage: float  # share of the question's term weight found in its best BM25 passage
     confidence: float  # how well the best sentence matches what was asked, 0..1
 
 
@@ -107,18 +105,18 @@ class Ranker:
         present = lexical.contains(query.passage_term_ids, int(np.argmax(passage_lex)))
         return float(idf[present].sum() / max(float(idf.sum()), 1e-9))
 
-    def _stage1(self, query: Query) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-        """Scores of every sentence; cosines of sentences and passages; coverage."""
+    def _stage1(self, query: Query) -> tuple[np.ndarray, np.ndarray, float]:
+        """Scores of every sentence; their cosines to the question; coverage."""
         vector = query.embedded.vector
         dense = self.sentence_vectors @ vector
-        passage_dense = np.append(self.passage_vectors @ vector, -np.inf)
+        passage_dense = self.passage_vectors @ vector
         lex = self.corpus.lexical.scores(query.term_ids)
         passage_lex = self.corpus.passage_lexical.scores(query.passage_term_ids)
         coverage = self._coverage(query, passage_lex)
-        passage = np.append(_z(passage_dense[:-1]) + coverage * _z(passage_lex), -np.inf)
+        passage = np.append(_z(passage_dense) + coverage * _z(passage_lex), -np.inf)
         context = passage[self.owners].max(axis=1)
         scores = DENSE_WEIGHT * _z(dense) + coverage * _z(lex) + CONTEXT_WEIGHT * context
-        return scores, dense, passage_dense[self.owners].max(axis=1), coverage
+        return scores, dense, coverage
 
     def _best_cosines(self, query: Embedded, sentences: list[int]) -> np.ndarray:
         """(sentences, question pieces): each piece's best cosine among a sentence's pieces."""
@@ -159,21 +157,20 @@ class Ranker:
     def rank(self, query: Query, context: Query | None = None) -> Ranking:
         """Rank the quotable sentences; ``context`` is the turn a follow-up refers to."""
         # 1. Every sentence, by dense, BM25 and passage evidence (and the earlier turn's).
-        scores, dense, passage_dense, coverage = self._stage1(query)
+        scores, dense, coverage = self._stage1(query)
         if context is not None:
             scores = scores + self._stage1(context)[0]
         scores = np.where(self.corpus.quotable, scores, -np.inf)
         depth = min(RERANK_DEPTH, int(np.isfinite(scores).sum()))
         if depth == 0:
             empty = np.zeros(0, dtype=np.float32)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, empty, empty, coverage, 0.0)
+            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, coverage, 0.0)
         candidates = np.argpartition(-scores, depth - 1)[:depth]
         candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
         # 2. The best of them in order of word-piece match (ties keep stage 1's order).
         match = self.token_match(query.embedded, candidates)
         order = np.argsort(-match, kind="stable")
         best = candidates[order]
-        final = match[order]
         confidence = float(match[order[0]])
         if context is not None:
             # A follow-up leaves its subject to the earlier turn: judge the answer by both.
@@ -183,4 +180,4 @@ class Ranker:
                 np.concatenate([query.embedded.ids, context.embedded.ids]),
             )
             confidence = max(confidence, float(self.token_match(both, best[:1])[0]))
-        return Ranking(best, final, dense[best], passage_dense[best], match[order], coverage, confidence)
+        return Ranking(best, match[order], dense[best], coverage, confidence)

@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bench.httpload import stop_server
 from qa import Assistant
 from qa.indexer import build_index
 from web import create_app
@@ -107,12 +108,7 @@ def live_server(web_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     try:
         yield _wait_for_server(process, logs)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 def _wait_for_server(process: subprocess.Popen, logs: Path) -> str:
