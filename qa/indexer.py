@@ -20,7 +20,7 @@ from qa.sentences import split_sentences
 from qa.vectors import VectorIndex
 
 # Bump when sentence splitting changes: an index split differently is rebuilt in full.
-SPLITTER_VERSION = 1
+SPLITTER_VERSION = 2
 
 
 @dataclass

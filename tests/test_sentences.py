@@ -52,6 +52,28 @@ def test_split(text: str, expected: list[str]) -> None:
     assert sentences(text) == expected
 
 
+def test_hard_wrapped_lines_are_joined() -> None:
+    text = (
+        "The expedition reached the summit of Mount\nKilimanjaro on 14 February 2019 after a long climb. Dr. Okafor\n"
+        "led the team.\n\n# Equipment\n- a rope that is long enough for the whole team\n- tents\nShort title\n"
+        "A closing line.\n"
+    )
+    assert sentences(text) == [
+        "The expedition reached the summit of Mount\nKilimanjaro on 14 February 2019 after a long climb.",
+        "Dr. Okafor\nled the team.",
+        "# Equipment",
+        "- a rope that is long enough for the whole team",
+        "- tents",
+        "Short title",
+        "A closing line.",
+    ]
+
+
+def test_wrapped_pdf_text_gives_whole_sentences() -> None:
+    doc = extract("w.pdf", make_pdf(["The bridge was opened to traffic in", "It spans 503 metres."]))
+    assert "The bridge was opened to traffic in" in sentences(doc.text)  # pages do not run together
+
+
 def test_seed_furniture_is_not_quotable() -> None:
     text = (SEEDS / "000_d9e46d3c2be1d409.txt").read_text()
     spans = split_sentences(text)
