@@ -35,6 +35,7 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check qa web tests bench
 	$(BIN)/ruff format --check qa web tests bench
+	$(BIN)/mypy qa web --ignore-missing-imports
 
 test: $(STAMP) browser lint
 	$(BIN)/pytest

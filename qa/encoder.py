@@ -12,7 +12,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -101,7 +101,7 @@ class TorchEncoder:
         except Exception as exc:
             raise ModelLoadError(f"cannot load the model at {path}: {exc}") from None
         self.name = model_name(model)
-        self.dimension = int(self.model.get_embedding_dimension())
+        self.dimension = int(self.model.get_embedding_dimension() or 0)
         self.batch_size = batch_size
         self.word_mask = word_mask(self.model.tokenizer.get_vocab())
 
@@ -118,7 +118,7 @@ class TorchEncoder:
         bf16 = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
         # sentence-transformers sorts by length inside, so each batch pads little.
         with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-            outputs = self.model.encode(
+            outputs: list[dict[str, Any]] = self.model.encode(  # type: ignore[assignment]
                 list(texts), batch_size=self.batch_size, show_progress_bar=progress, output_value=None
             )
         embedded = []

@@ -135,7 +135,10 @@ def build_index(
     report.removed = sorted(name for name in known if name not in seen)
 
     # 3. Sentences of every document; embeddings reused for unchanged ones.
-    sent_doc, sent_start, sent_end, quotable = [], [], [], []
+    sent_doc: list[int] = []
+    sent_start: list[int] = []
+    sent_end: list[int] = []
+    quotable: list[bool] = []
     embedded: list[Embedded | None] = []
     doc_ranges: list[tuple[int, int]] = []
     for number, doc in enumerate(documents):

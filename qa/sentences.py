@@ -118,8 +118,10 @@ def _blocks(text: str) -> list[tuple[int, int]]:
             previous = text[prev_start:prev_end].rstrip()
             gap = text[prev_end:start]
             line = match.group(0).lstrip()
-            continues = gap.count("\n") == 1 and not _LIST_ITEM.match(line) and (
-                (len(previous) >= WRAPPED_LINE and not previous.endswith(_CLOSERS)) or line[:1].islower()
+            continues = (
+                gap.count("\n") == 1
+                and not _LIST_ITEM.match(line)
+                and ((len(previous) >= WRAPPED_LINE and not previous.endswith(_CLOSERS)) or line[:1].islower())
             )
             if continues:
                 blocks[-1] = (prev_start, end)

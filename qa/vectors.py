@@ -40,7 +40,8 @@ class VectorIndex:
         """All stored vectors, in insertion order."""
         if len(self) == 0:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return faiss.rev_swig_ptr(self.index.get_xb(), len(self) * self.dimension).reshape(len(self), self.dimension)
+        start = self.index.get_xb()  # type: ignore[attr-defined]  # flat indexes hold raw floats
+        return faiss.rev_swig_ptr(start, len(self) * self.dimension).reshape(len(self), self.dimension)
 
     def save(self, path: Path) -> None:
         faiss.write_index(self.index, str(path))
