@@ -12,7 +12,7 @@ import numpy as np
 
 from qa import store
 from qa.config import Settings
-from qa.encoder import Embedded, Encoder, TorchEncoder, model_name
+from qa.encoder import Embedded, Encoder, NumpyEncoder, TorchEncoder, model_name
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
 from qa.lexical import Lexical, tokenize
 from qa.readers import Document, read_folder, warn_skipped
@@ -21,6 +21,8 @@ from qa.vectors import VectorIndex
 
 # Bump when sentence splitting changes: an index split differently is rebuilt in full.
 SPLITTER_VERSION = 2
+# Below this many new sentences, NumPy (about 90 a second) finishes before torch is imported.
+FEW_SENTENCES = 200
 
 
 @dataclass
@@ -83,6 +85,14 @@ def _passage_vectors(vectors: np.ndarray, first: np.ndarray, last: np.ndarray) -
     cumulative = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), np.cumsum(vectors, axis=0)])
     sums = cumulative[last + 1] - cumulative[first]
     return (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+
+
+def _encoder_for(count: int, settings: Settings) -> Encoder:
+    """sentence-transformers for a real batch; for a few sentences the NumPy twin (same
+    vectors), which saves the 4-5 s of importing torch."""
+    if count <= FEW_SENTENCES:
+        return NumpyEncoder(settings.model)
+    return TorchEncoder(settings.model, settings.batch_size)
 
 
 def _stored(corpus: store.Corpus, i: int) -> Embedded:
@@ -159,10 +169,16 @@ def build_index(
         doc_ranges.append((begin, len(sent_doc)))
     texts = [documents[d].text[s:e] for d, s, e in zip(sent_doc, sent_start, sent_end)]
 
-    # 4. Embed each distinct new sentence once.
+    # 4. Embed each distinct new sentence once; a changed file's untouched sentences
+    #    keep the vectors the index already has for the same text.
+    known_texts = {previous.sentence_text(i): i for i in range(len(previous))} if previous else {}
+    embedded = [
+        e if e is not None or t not in known_texts or previous is None else _stored(previous, known_texts[t])
+        for t, e in zip(texts, embedded)
+    ]
     todo = sorted({text for text, e in zip(texts, embedded) if e is None})
     if todo:
-        encoder = encoder or TorchEncoder(settings.model, settings.batch_size)
+        encoder = encoder or _encoder_for(len(todo), settings)
         fresh = dict(zip(todo, encoder.embed(todo, progress=progress)))
         embedded = [e if e is not None else fresh[t] for t, e in zip(texts, embedded)]
     items: list[Embedded] = [e for e in embedded if e is not None]

@@ -162,3 +162,20 @@ def test_passage_vectors_are_sums_of_sentences(seed_index: Path) -> None:
         expected /= np.linalg.norm(expected)
         assert np.allclose(corpus.passages.vectors()[p], expected, atol=1e-5)
     assert os.path.getsize(store.live_version(seed_index) / "tokens.npy") > 0
+
+
+def test_small_updates_embed_only_new_sentences_without_torch(seed_index: Path, tmp_path: Path, docs: Path) -> None:
+    index, _ = _copy_index(seed_index, tmp_path)
+    code = (
+        "import sys; from pathlib import Path; from qa.indexer import build_index; "
+        f"r = build_index(Path({str(docs)!r}), Path({str(index)!r})); "
+        "print(r.embedded, len(r.unchanged), 'torch' in sys.modules)"
+    )
+    first = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    embedded, unchanged, torch_loaded = first.stdout.split()
+    assert int(embedded) > 0 and unchanged == "1" and torch_loaded == "False"
+    notes = docs / "more" / "notes.md"
+    notes.write_text(notes.read_text() + "\nThe descent took two days.\n")
+    second = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert second.stdout.split()[:2] == ["1", "2"]  # one new sentence; the rest of notes.md kept its vectors
+    assert Assistant.open(index).ask("How long did the descent take?").quotes[0].text == "The descent took two days."
