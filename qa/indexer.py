@@ -95,10 +95,15 @@ def _encoder_for(count: int, settings: Settings) -> Encoder:
     return TorchEncoder(settings.model, settings.batch_size)
 
 
-def _stored(corpus: store.Corpus, i: int) -> Embedded:
-    """Sentence ``i``'s embedding as the index holds it."""
-    a, b = int(corpus.token_ptr[i]), int(corpus.token_ptr[i + 1])
-    return Embedded(corpus.sentences.vectors()[i].copy(), np.asarray(corpus.tokens[a:b]), corpus.token_ids[a:b])
+def _stored(corpus: store.Corpus) -> dict[str, Embedded]:
+    """Every sentence's embedding as the index holds it, by the sentence's text."""
+    vectors, ptr = corpus.sentences.vectors(), corpus.token_ptr
+    return {
+        corpus.sentence_text(i): Embedded(
+            vectors[i].copy(), np.asarray(corpus.tokens[ptr[i] : ptr[i + 1]]), corpus.token_ids[ptr[i] : ptr[i + 1]]
+        )
+        for i in range(len(corpus))
+    }
 
 
 def build_index(
@@ -144,12 +149,11 @@ def build_index(
     seen = {d.name for d in documents}
     report.removed = sorted(name for name in known if name not in seen)
 
-    # 3. Sentences of every document; embeddings reused for unchanged ones.
+    # 3. Sentences of every document; unchanged ones keep their stored spans.
     sent_doc: list[int] = []
     sent_start: list[int] = []
     sent_end: list[int] = []
     quotable: list[bool] = []
-    embedded: list[Embedded | None] = []
     doc_ranges: list[tuple[int, int]] = []
     for number, doc in enumerate(documents):
         begin = len(sent_doc)
@@ -158,24 +162,19 @@ def build_index(
             sent_start.extend(previous.sent_start[rows].tolist())
             sent_end.extend(previous.sent_end[rows].tolist())
             quotable.extend(previous.quotable[rows].tolist())
-            embedded.extend(_stored(previous, int(i)) for i in rows)
         else:
             spans = split_sentences(doc.text)
             sent_start.extend(span.start for span in spans)
             sent_end.extend(span.end for span in spans)
             quotable.extend(span.quotable for span in spans)
-            embedded.extend([None] * len(spans))
         sent_doc.extend([number] * (len(sent_start) - begin))
         doc_ranges.append((begin, len(sent_doc)))
     texts = [documents[d].text[s:e] for d, s, e in zip(sent_doc, sent_start, sent_end)]
 
-    # 4. Embed each distinct new sentence once; a changed file's untouched sentences
-    #    keep the vectors the index already has for the same text.
-    known_texts = {previous.sentence_text(i): i for i in range(len(previous))} if previous else {}
-    embedded = [
-        e if e is not None or t not in known_texts or previous is None else _stored(previous, known_texts[t])
-        for t, e in zip(texts, embedded)
-    ]
+    # 4. Embed each distinct new sentence once; a sentence whose text the index already
+    #    holds (an unchanged file's, or a changed file's untouched ones) keeps its vectors.
+    stored = _stored(previous) if previous is not None else {}
+    embedded: list[Embedded | None] = [stored.get(t) for t in texts]
     todo = sorted({text for text, e in zip(texts, embedded) if e is None})
     if todo:
         encoder = encoder or _encoder_for(len(todo), settings)
