@@ -229,7 +229,7 @@ def main() -> None:
             ("dense (MiniLM cosine)", dense_baseline(sentences)),
         ]
         if not args.skip_peer:
-            from qa.encoder import resolve_model
+            from qa.embed.encoder import resolve_model
 
             peer = txtai_peer(sentences, str(resolve_model()))
             if peer:

@@ -82,7 +82,7 @@ def peer_latency(index: Path, questions: list[str]) -> dict | None:
         from txtai import Embeddings
     except ImportError:
         return None
-    from qa.encoder import resolve_model
+    from qa.embed.encoder import resolve_model
 
     corpus = Assistant.open(index).corpus
     texts = [corpus.sentence_text(i) for i in range(len(corpus))]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from qa.answer import Answer
+from qa.answer.answer import Answer
 from qa.config import Settings
 from qa.errors import IndexMissingError, QAError
 
@@ -29,7 +29,7 @@ def _warn_skipped(name: str, reason: str) -> None:
 
 
 def _build(docs_dir: Path, index_dir: Path) -> None:
-    from qa.indexer import build_index  # the indexer pulls in torch: only when building
+    from qa.build import build_index  # the indexer pulls in torch: only when building
 
     try:
         report = build_index(docs_dir, index_dir, SETTINGS, progress=sys.stderr.isatty(), on_skip=_warn_skipped)
@@ -41,7 +41,7 @@ def _build(docs_dir: Path, index_dir: Path) -> None:
 
 
 def _open(index_dir: Path, build_missing: bool = False):
-    from qa.assistant import Assistant
+    from qa.answer.assistant import Assistant
 
     try:
         return Assistant.open(index_dir, SETTINGS.model)

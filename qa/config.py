@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.encoder import DEFAULT_MODEL
+from qa.embed.encoder import DEFAULT_MODEL
 
 
 def _env(name: str, default: str) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from qa import Assistant
-from qa.encoder import TorchEncoder
-from qa.indexer import build_index
+from qa.build import build_index
+from qa.embed.encoder import TorchEncoder
 
 pytest_plugins = ["tests.web_fixtures"]
 

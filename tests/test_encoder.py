@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from qa.encoder import NumpyEncoder, TorchEncoder
+from qa.embed.encoder import NumpyEncoder, TorchEncoder
 
 TEXTS = [
     "How many troops will remain in Iraq?",
@@ -29,7 +29,7 @@ def test_same_vectors_and_word_pieces(encoder: TorchEncoder) -> None:
 
 def test_query_encoder_does_not_import_torch() -> None:
     code = (
-        "import sys; from qa import Assistant; from qa.encoder import NumpyEncoder; "
+        "import sys; from qa import Assistant; from qa.embed.encoder import NumpyEncoder; "
         "NumpyEncoder(); print('torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

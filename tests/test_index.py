@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from qa import Assistant, store
+from qa import Assistant
+from qa.build import build_index
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
-from qa.indexer import build_index
+from qa.store import folder as store
 from tests.conftest import ROOT
 
 QUESTION = "How many troops will remain in Iraq?"
@@ -167,7 +168,7 @@ def test_passage_vectors_are_sums_of_sentences(seed_index: Path) -> None:
 def test_small_updates_embed_only_new_sentences_without_torch(seed_index: Path, tmp_path: Path, docs: Path) -> None:
     index, _ = _copy_index(seed_index, tmp_path)
     code = (
-        "import sys; from pathlib import Path; from qa.indexer import build_index; "
+        "import sys; from pathlib import Path; from qa.build import build_index; "
         f"r = build_index(Path({str(docs)!r}), Path({str(index)!r})); "
         "print(r.embedded, len(r.unchanged), 'torch' in sys.modules)"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from qa.readers import read_folder
+from qa.read.files import read_folder
 from tests.pdfmaker import make_pdf
 
 
@@ -58,8 +58,8 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
 
 def test_a_50_mb_file_is_skipped_and_the_rest_indexed(tmp_path: Path, encoder) -> None:
     from qa import Assistant
+    from qa.build import build_index
     from qa.config import Settings
-    from qa.indexer import build_index
 
     folder = tmp_path / "docs"
     folder.mkdir()

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from qa.readers import extract
-from qa.sentences import split_sentences
+from qa.read.files import extract
+from qa.split.sentences import split_sentences
 from tests.conftest import DATA, SEEDS
 from tests.pdfmaker import make_pdf
 

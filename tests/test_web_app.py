@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from qa import Assistant, store
+from qa import Assistant
+from qa.store import folder as store
 from web import create_app
 from web.loader import AssistantLoader
 

@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 
 from bench.httpload import stop_server
 from qa import Assistant
-from qa.indexer import build_index
+from qa.build import build_index
 from web import create_app
 
 ROOT = Path(__file__).resolve().parent.parent

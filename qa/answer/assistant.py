@@ -6,14 +6,14 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from qa import store
-from qa.answer import NOT_FOUND, Answer, Quote
+from qa.answer.answer import NOT_FOUND, Answer, Quote
+from qa.answer.followup import context_of
 from qa.config import Settings
-from qa.encoder import Encoder, NumpyEncoder, model_name
+from qa.embed.encoder import Encoder, NumpyEncoder, model_name
 from qa.errors import BadQuestionError, DocumentNotFoundError
-from qa.followup import context_of
-from qa.ranker import Ranker, Ranking
-from qa.readers import Document
+from qa.rank.ranker import Ranker, Ranking
+from qa.read.files import Document
+from qa.store import folder as store
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20

@@ -24,9 +24,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.encoder import Embedded
-from qa.lexical import tokenize
-from qa.store import Corpus
+from qa.embed.encoder import Embedded
+from qa.split.terms import tokenize
+from qa.store.folder import Corpus
 
 # Dense and BM25 evidence count alike once both are z-scored (leaning either way by
 # half moved P@1 on SQuAD by under 0.3 points once the rerank is in place).

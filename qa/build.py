@@ -10,14 +10,15 @@ from pathlib import Path
 
 import numpy as np
 
-from qa import store
 from qa.config import Settings
-from qa.encoder import Embedded, Encoder, NumpyEncoder, TorchEncoder, model_name
+from qa.embed.encoder import Embedded, Encoder, NumpyEncoder, TorchEncoder, model_name
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
-from qa.lexical import Lexical, tokenize
-from qa.readers import Document, read_folder, warn_skipped
-from qa.sentences import split_sentences
-from qa.vectors import VectorIndex
+from qa.read.files import Document, read_folder, warn_skipped
+from qa.split.sentences import split_sentences
+from qa.split.terms import tokenize
+from qa.store import folder as store
+from qa.store.lexical import Lexical
+from qa.store.vectors import VectorIndex
 
 # Bump when sentence splitting changes: an index split differently is rebuilt in full.
 SPLITTER_VERSION = 2

@@ -23,9 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.lexical import Lexical
-from qa.readers import Document
-from qa.vectors import VectorIndex
+from qa.read.files import Document
+from qa.store.lexical import Lexical
+from qa.store.vectors import VectorIndex
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 
-from qa.answer import NOT_FOUND
+from qa.answer.answer import NOT_FOUND
 
 _POINTER = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|these|those|there|then"

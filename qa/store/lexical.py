@@ -1,63 +1,14 @@
-"""BM25 over sentences (bm25s), with the tokenizer shared by indexing and questions."""
+"""BM25 over sentences (bm25s)."""
 
 from __future__ import annotations
 
 import logging
-import re
-from functools import lru_cache
 from pathlib import Path
 
 import bm25s
 import numpy as np
-import Stemmer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
-
-_WORD = re.compile(r"\w+")
-# Titles and months written short match the full word in a question ("Gen." ~ "general").
-ABBREVIATIONS = {
-    "gen": "general",
-    "gov": "governor",
-    "sen": "senator",
-    "rep": "representative",
-    "pres": "president",
-    "lt": "lieutenant",
-    "col": "colonel",
-    "sgt": "sergeant",
-    "capt": "captain",
-    "adm": "admiral",
-    "maj": "major",
-    "dr": "doctor",
-    "prof": "professor",
-    "mt": "mount",
-    "ft": "fort",
-    "st": "saint",
-    "jan": "january",
-    "feb": "february",
-    "mar": "march",
-    "apr": "april",
-    "aug": "august",
-    "sep": "september",
-    "sept": "september",
-    "oct": "october",
-    "nov": "november",
-    "dec": "december",
-}
-_ABBREVIATION = re.compile(r"\b(" + "|".join(ABBREVIATIONS) + r")\.", re.IGNORECASE)
-STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | {"s", "t", "did", "does", "do"}
-
-
-@lru_cache(maxsize=1)
-def _stemmer() -> Stemmer.Stemmer:
-    return Stemmer.Stemmer("english")
-
-
-def tokenize(text: str) -> list[str]:
-    """Lower-cased, stemmed content words: the terms BM25 matches on."""
-    text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
-    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
-    return _stemmer().stemWords(words)
-
 
 # Sentences are short: saturate term frequency early (k1) and normalise length
 # gently (b), as short passages call for; measured on SQuAD in BENCHMARKS.md.

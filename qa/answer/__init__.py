@@ -1,0 +1,1 @@
+"""Answer: quotes or an abstention, from a ranking."""

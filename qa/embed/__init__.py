@@ -1,0 +1,1 @@
+"""Embed: sentence and word-piece vectors from the model."""

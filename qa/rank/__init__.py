@@ -1,0 +1,1 @@
+"""Rank: order the sentences of an index for a question."""

@@ -1,0 +1,1 @@
+"""Read: turn the files of a documents folder into text."""

@@ -1,0 +1,57 @@
+"""Terms: the lower-cased, stemmed content words that BM25 matches, shared by indexing and questions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from functools import lru_cache
+
+import bm25s
+import Stemmer
+
+logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
+
+_WORD = re.compile(r"\w+")
+# Titles and months written short match the full word in a question ("Gen." ~ "general").
+ABBREVIATIONS = {
+    "gen": "general",
+    "gov": "governor",
+    "sen": "senator",
+    "rep": "representative",
+    "pres": "president",
+    "lt": "lieutenant",
+    "col": "colonel",
+    "sgt": "sergeant",
+    "capt": "captain",
+    "adm": "admiral",
+    "maj": "major",
+    "dr": "doctor",
+    "prof": "professor",
+    "mt": "mount",
+    "ft": "fort",
+    "st": "saint",
+    "jan": "january",
+    "feb": "february",
+    "mar": "march",
+    "apr": "april",
+    "aug": "august",
+    "sep": "september",
+    "sept": "september",
+    "oct": "october",
+    "nov": "november",
+    "dec": "december",
+}
+_ABBREVIATION = re.compile(r"\b(" + "|".join(ABBREVIATIONS) + r")\.", re.IGNORECASE)
+STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | {"s", "t", "did", "does", "do"}
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer.Stemmer:
+    return Stemmer.Stemmer("english")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stemmed content words: the terms BM25 matches on."""
+    text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
+    words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
+    return _stemmer().stemWords(words)

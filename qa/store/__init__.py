@@ -1,0 +1,1 @@
+"""Store: the index on disk, and what the ranker asks of it."""
