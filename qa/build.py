@@ -13,8 +13,9 @@ import numpy as np
 from qa.config import Settings
 from qa.embed.encoder import Embedded, Encoder, NumpyEncoder, TorchEncoder, model_name
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
-from qa.read.files import Document, read_folder, warn_skipped
-from qa.split.sentences import split_sentences
+from qa.read.document import Document
+from qa.read.files import read_folder, warn_skipped
+from qa.split import split_document
 from qa.split.terms import tokenize
 from qa.store import folder as store
 from qa.store.lexical import Lexical
@@ -164,7 +165,7 @@ def build_index(
             sent_end.extend(previous.sent_end[rows].tolist())
             quotable.extend(previous.quotable[rows].tolist())
         else:
-            spans = split_sentences(doc.text)
+            spans = split_document(doc)
             sent_start.extend(span.start for span in spans)
             sent_end.extend(span.end for span in spans)
             quotable.extend(span.quotable for span in spans)

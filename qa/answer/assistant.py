@@ -12,7 +12,7 @@ from qa.config import Settings
 from qa.embed.encoder import Encoder, NumpyEncoder, model_name
 from qa.errors import BadQuestionError, DocumentNotFoundError
 from qa.rank.ranker import Ranker, Ranking
-from qa.read.files import Document
+from qa.read.document import Document
 from qa.store import folder as store
 
 MAX_QUESTION_CHARS = 2000

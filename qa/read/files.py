@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from bisect import bisect_right
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from qa.read.document import Document
+from qa.read.text import paragraphs
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +22,6 @@ PAGE_BREAK = "\n\n"
 
 class UnreadableError(Exception):
     """A file that cannot be turned into text; the message says why."""
-
-
-@dataclass(frozen=True)
-class Document:
-    """A document's extracted text; quote offsets index ``text``."""
-
-    name: str
-    text: str
-    digest: str
-    page_starts: list[int] = field(default_factory=list)
-
-    def locate(self, offset: int) -> str:
-        """Human-readable place of a character: "page 3" for PDFs, else "line 12"."""
-        if self.page_starts:
-            return f"page {bisect_right(self.page_starts, offset)}"
-        return f"line {self.text.count(chr(10), 0, offset) + 1}"
 
 
 def file_digest(data: bytes) -> str:
@@ -96,7 +81,7 @@ def extract(name: str, data: bytes) -> Document:
         raise UnreadableError(f"cannot be parsed ({type(exc).__name__}: {exc})") from None
     if not text.strip():
         raise UnreadableError("no text in it")
-    return Document(name, text, digest, page_starts)
+    return Document(name, text, digest, page_starts, paragraphs(text))
 
 
 def discover(root: Path) -> Iterator[tuple[str, Path]]:

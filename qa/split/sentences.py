@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from qa.read.document import Block
+from qa.read.text import paragraphs
 
 # Words that end with a period without ending a sentence. Single capital letters
 # (initials such as "J. Smith") are handled separately.
@@ -22,11 +26,6 @@ _END = re.compile(r"""(?:\.{3}|…|[.!?]+)["'”’»)\]]*(?=\s)""")
 # What may start the next sentence: optional opening quote/bracket, then a capital or digit.
 _NEXT = re.compile(r"""\s+["'“‘«(\[]*[A-Z0-9]""")
 _LAST_WORD = re.compile(r"""([A-Za-z][A-Za-z.]*)\.$""")
-_LINE = re.compile(r"[^\n]+")
-# A line this long that stops mid-sentence was wrapped, not ended.
-WRAPPED_LINE = 40
-_CLOSERS = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")", "]", "…")
-_LIST_ITEM = re.compile(r"^(?:[-*•#>]|\d+[.)]\s)")
 _WORD = re.compile(r"\w+")
 
 # Notices that sit around articles on web pages: never an answer about the content.
@@ -101,49 +100,25 @@ def _is_furniture(sentence: str, line: str, repeated: bool) -> bool:
     return line_words <= 4 and not line.rstrip().endswith((".", "!", "?", '"', "”"))
 
 
-def _blocks(text: str) -> list[tuple[int, int]]:
-    """Paragraphs: lines, with hard-wrapped lines (PDF text, wrapped plain text) joined up.
-
-    A line continues on the next one when it is at least WRAPPED_LINE characters long and
-    stops without closing punctuation, or when the next line starts in lower case, unless
-    the next line starts a list item or a heading.
-    """
-    blocks: list[tuple[int, int]] = []
-    for match in _LINE.finditer(text):
-        start, end = match.span()
-        if not match.group(0).strip():
-            continue
-        if blocks:
-            prev_start, prev_end = blocks[-1]
-            previous = text[prev_start:prev_end].rstrip()
-            gap = text[prev_end:start]
-            line = match.group(0).lstrip()
-            continues = (
-                gap.count("\n") == 1
-                and not _LIST_ITEM.match(line)
-                and ((len(previous) >= WRAPPED_LINE and not previous.endswith(_CLOSERS)) or line[:1].islower())
-            )
-            if continues:
-                blocks[-1] = (prev_start, end)
-                continue
-        blocks.append((start, end))
-    return blocks
-
-
-def split_sentences(text: str) -> list[Span]:
+def split_blocks(text: str, blocks: Sequence[Block]) -> list[Span]:
     """Split ``text`` into sentences; every span satisfies ``text[start:end] == sentence``.
 
     A paragraph break always ends a sentence; within a paragraph, sentences end at
     terminal punctuation followed by a capitalised word, except after abbreviations and
     initials.
     """
-    blocks = _blocks(text)
-    counts = Counter(text[s:e].strip() for s, e in blocks)
+    counts = Counter(text[b.start : b.end].strip() for b in blocks)
     spans: list[Span] = []
-    for block_start, block_end in blocks:
+    for b in blocks:
+        block_start, block_end = b.start, b.end
         block = text[block_start:block_end]
         repeated = counts[block.strip()] > 1
         for start, end in _split_line(text, block_start, block_end):
             quotable = not _is_furniture(text[start:end], block, repeated)
             spans.append(Span(start, end, quotable))
     return spans
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Split plain ``text`` into sentences (paragraphs found as in a .txt file)."""
+    return split_blocks(text, paragraphs(text))

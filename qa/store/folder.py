@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError
-from qa.read.files import Document
+from qa.read.document import Document
 from qa.store.lexical import Lexical
 from qa.store.vectors import VectorIndex
 
