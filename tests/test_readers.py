@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from qa.read.files import read_folder
+from qa.read.document import HEADING, TEXT
+from qa.read.files import discover, extract, load, read_file, read_folder
 from tests.pdfmaker import make_pdf
 
 
@@ -70,3 +71,26 @@ def test_a_50_mb_file_is_skipped_and_the_rest_indexed(tmp_path: Path, encoder) -
     assert dict(report.skipped).keys() == {"big.txt", "bad.txt"}
     assert "limit" in dict(report.skipped)["big.txt"]
     assert Assistant.open(tmp_path / "index").documents == ["good.txt"]
+
+
+def test_documents_carry_their_structure(docs: Path) -> None:
+    found = {name: doc for name, _digest, doc in read_folder(docs, 10_000_000) if doc is not None}
+    notes = found["more/notes.md"]
+    headings = [(notes.text[b.start : b.end], b.level) for b in notes.blocks if b.kind == HEADING]
+    assert headings == [("Field notes", 1), ("Equipment", 2)]
+    equipment = next(b for b in notes.blocks if notes.text[b.start : b.end].startswith("Each climber"))
+    assert (equipment.kind, equipment.context) == (TEXT, "Field notes › Equipment")
+    page = found["more/page.html"]
+    assert [b.kind for b in page.blocks] == [HEADING, TEXT, TEXT]
+    assert not any(name.startswith("more/.read/") for name in found)  # hidden fixtures are not documents
+
+
+def test_discover_load_and_extract_are_separate_steps(docs: Path) -> None:
+    """The build may extract in a process pool: discovery, loading and extraction are plain functions."""
+    import pickle
+
+    named = dict(discover(docs))
+    data = load(docs, "more/notes.md", named["more/notes.md"], 1_000_000)
+    assert data == read_file(docs, "more/notes.md", named["more/notes.md"], 1_000_000)
+    assert pickle.loads(pickle.dumps(extract)) is extract
+    assert extract("more/notes.md", data).text.startswith("# Field notes")

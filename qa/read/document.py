@@ -53,3 +53,7 @@ class Document:
         if self.page_starts:
             return f"page {bisect_right(self.page_starts, offset)}"
         return f"line {self.text.count(chr(10), 0, offset) + 1}"
+
+
+class UnreadableError(Exception):
+    """A file that cannot be turned into text; the message says why."""

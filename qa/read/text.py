@@ -4,44 +4,128 @@ from __future__ import annotations
 
 import re
 
-from qa.read.document import Block
+from qa.read.document import HEADING, TEXT, Block, UnreadableError
+from qa.read.outline import Outline
 
 _LINE = re.compile(r"[^\n]+")
 # A line this long that stops mid-sentence was wrapped, not ended.
 WRAPPED_LINE = 40
 _CLOSERS = (".", "!", "?", ":", ";", '"', "”", "’", "'", ")", "]", "…")
-_LIST_ITEM = re.compile(r"^(?:[-*•#>]|\d+[.)]\s)")
+_LIST_ITEM = re.compile(r"(?:[-*•#>]|\d+[.)]\s)")
+
+# A headline: a short line standing alone that does not end like a sentence.
+HEADLINE_CHARS = 100
+HEADLINE_WORDS = 15
+_SENTENCE_END = (".", "!", "?", ":", ";", ",", "…")
+_LETTER = re.compile(r"[^\W\d_]")
+_UNDERLINE = re.compile(r"([=\-~^*#+])\1{2,}[ \t]*")
+
+
+def decode(data: bytes, encoding: str = "utf-8-sig") -> str:
+    """Text of a file's bytes, newlines made "\\n". Raises `UnreadableError` for binary data or a bad encoding."""
+    if b"\x00" in data:
+        raise UnreadableError("binary data, not text")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding.startswith("utf-8") else encoding
+        raise UnreadableError(f"not valid {name} (byte {exc.start})") from None
+    head = text[:10000]
+    controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if controls > 0.05 * len(head):
+        raise UnreadableError("binary data, not text")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _spans(text: str) -> list[tuple[int, int]]:
     """Paragraphs: lines, with hard-wrapped lines (PDF text, wrapped plain text) joined up.
 
-    A line continues on the next one when it is at least WRAPPED_LINE characters long and
-    stops without closing punctuation, or when the next line starts in lower case, unless
-    the next line starts a list item or a heading.
+    A line continues on the next one when the paragraph so far is at least WRAPPED_LINE
+    characters long and stops without closing punctuation, or when the next line starts
+    in lower case, unless the next line starts a list item or a heading. Linear in the
+    length of ``text``: nothing already joined is looked at again.
     """
     blocks: list[tuple[int, int]] = []
+    # The current paragraph's start and the end of its last line without trailing space.
+    para_start = para_end = -1
     for match in _LINE.finditer(text):
         start, end = match.span()
-        if not match.group(0).strip():
-            continue
-        if blocks:
-            prev_start, prev_end = blocks[-1]
-            previous = text[prev_start:prev_end].rstrip()
-            gap = text[prev_end:start]
-            line = match.group(0).lstrip()
+        line = match.group(0)
+        stripped = line.strip()
+        if not stripped:
+            continue  # a line of white space only
+        lead = len(line) - len(line.lstrip())
+        first, last = start + lead, start + lead + len(stripped)
+        if para_start >= 0:
             continues = (
-                gap.count("\n") == 1
-                and not _LIST_ITEM.match(line)
-                and ((len(previous) >= WRAPPED_LINE and not previous.endswith(_CLOSERS)) or line[:1].islower())
+                text.count("\n", para_end, start) == 1
+                and not _LIST_ITEM.match(line, lead)
+                and (
+                    (para_end - para_start >= WRAPPED_LINE and not text.endswith(_CLOSERS, para_start, para_end))
+                    or text[first].islower()
+                )
             )
             if continues:
-                blocks[-1] = (prev_start, end)
+                blocks[-1] = (para_start, end)
+                para_end = last
                 continue
         blocks.append((start, end))
+        para_start, para_end = start, last
     return blocks
 
 
 def paragraphs(text: str) -> tuple[Block, ...]:
     """The paragraphs of ``text`` as TEXT blocks."""
     return tuple(Block(start, end) for start, end in _spans(text))
+
+
+def _is_headline(text: str, start: int, end: int) -> bool:
+    line = text[start:end].strip()
+    return (
+        len(line) <= HEADLINE_CHARS
+        and len(line.split()) <= HEADLINE_WORDS
+        and not line.endswith(_SENTENCE_END)
+        and not _LIST_ITEM.match(line)
+        and _LETTER.search(line) is not None
+    )
+
+
+def plain_blocks(text: str) -> tuple[Block, ...]:
+    """Blocks of a plain-text file: its paragraphs, and headlines as headings.
+
+    A headline is a single short line that does not end like a sentence, standing alone
+    between blank lines (or first in the file), or underlined with ``===`` or ``---``; it
+    heads the context of the paragraphs after it, up to the next headline.
+    """
+    spans = []
+    for start, end in _spans(text):
+        piece = text[start:end]
+        body = piece.strip()
+        start += len(piece) - len(piece.lstrip())
+        spans.append((start, start + len(body)))
+    outline = Outline()
+    context = ""
+    blocks: list[Block] = []
+    skip_next = False
+    for number, (start, end) in enumerate(spans):
+        if skip_next:
+            skip_next = False
+            continue
+        following = spans[number + 1] if number + 1 < len(spans) else None
+        if (
+            following
+            and end - start <= HEADLINE_CHARS
+            and not text.endswith(_SENTENCE_END, start, end)
+            and text.find("\n", start, end) < 0
+            and _is_headline(text, start, end)
+        ):
+            gap_after = text.count("\n", end, following[0])
+            underlined = gap_after == 1 and _UNDERLINE.fullmatch(text, following[0], following[1]) is not None
+            alone_before = number == 0 or text.count("\n", spans[number - 1][1], start) >= 2
+            if underlined or (alone_before and gap_after >= 2):
+                blocks.append(Block(start, end, HEADING, outline.heading(1, text[start:end]), 1))
+                context = outline.context()
+                skip_next = underlined
+                continue
+        blocks.append(Block(start, end, TEXT, context))
+    return tuple(blocks)
