@@ -1,18 +1,19 @@
-"""Answer quality on SQuAD (ReQA protocol) beside BM25, dense and txtai baselines, plus abstention.
+"""Answer quality on SQuAD articles beside BM25, dense and txtai baselines: three question styles, plus abstention.
 
 Usage:
-    python -m bench.quality ../shared/eval/squad-dev-public.json [--articles N] [--skip-peer]
+    python -m bench.quality ../shared/eval/squad-dev-public.json [--articles N] [--skip-peer] [--json OUT]
 
 Writes each article to a text file, indexes them together with `qa index`, asks every
-question through `Assistant.ask` against the pooled corpus and counts a hit at rank k
-when the k-th quote covers the character where an annotated answer starts.
+question through `Assistant.ranked` against the pooled corpus and counts a hit at rank k
+when the k-th quote covers the character where an annotated answer starts (SQuAD and
+paraphrased questions) or contains the labelled answer text (search-box questions).
+Scoring is `qa.evaluate`, the code `qa eval` uses.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,62 +26,68 @@ import numpy as np
 
 from bench.squad import Question, load, write_corpus
 from qa import Assistant
+from qa.evaluate import K, Labelled, Report, Result, run, score
+from qa.store.base import SENTENCES
 
-K = 10
 PARAPHRASED = Path(__file__).with_name("paraphrased.json")
-Span = tuple[str, int, int]  # document, start, end
-System = Callable[[Sequence[Question]], list[list[Span]]]
+SEARCH = Path(__file__).with_name("search_questions.json")
+System = Callable[[Sequence[Labelled]], list[Result]]
 
 
 def qa_index(docs: Path, index: Path) -> float:
     """Build the index with the project's own CLI; returns wall seconds."""
     began = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "qa", "index", str(docs), "--index", str(index)], check=True)
+    subprocess.run([sys.executable, "-m", "qa", "index", str(docs), "--index", str(index), "--quiet"], check=True)
     return time.perf_counter() - began
 
 
-def metrics(questions: Sequence[Question], ranked: list[list[Span]], quote_words: list[int]) -> dict:
-    p1 = mrr = r5 = 0.0
-    for q, spans in zip(questions, ranked):
-        for rank, (doc, start, end) in enumerate(spans[:K], 1):
-            if doc == q.document and any(start <= a < end for a in q.answer_starts):
-                p1 += rank == 1
-                mrr += 1 / rank
-                r5 += rank <= 5
-                break
-    n = max(len(questions), 1)
-    return {
-        "P@1": p1 / n,
-        "MRR@10": mrr / n,
-        "R@5": r5 / n,
-        "words": statistics.fmean(quote_words) if quote_words else 0.0,
-        "answered": sum(1 for s in ranked if s) / n,
-    }
+def squad_labels(questions: Sequence[Question]) -> list[Labelled]:
+    return [Labelled(q.text, document=q.document, answer_starts=q.answer_starts, kind="squad") for q in questions]
+
+
+def paraphrased(questions: Sequence[Question]) -> list[Labelled]:
+    by_id = {q.id: q for q in questions}
+    items = json.loads(PARAPHRASED.read_text())["questions"]
+    return [
+        Labelled(item["question"], document=q.document, answer_starts=q.answer_starts, kind="paraphrased")
+        for item in items
+        if (q := by_id.get(item["id"]))
+    ]
+
+
+def search(documents: set[str]) -> list[Labelled]:
+    items = json.loads(SEARCH.read_text())["questions"]
+    out = []
+    for item in items:
+        if item["document"] not in documents:
+            continue
+        answers = [item["answer"], *item.get("other_answers", [])] if item.get("answerable", True) else []
+        out.append(
+            Labelled(item["question"], tuple(answers), item["document"], (), item.get("answerable", True), "search")
+        )
+    return out
 
 
 def ours(assistant: Assistant) -> System:
-    def run(questions: Sequence[Question]) -> list[list[Span]]:
-        out = []
-        for q in questions:
-            answer = assistant.ask(q.text, top_k=K)
-            out.append([(x.document, x.start, x.end) for x in answer.quotes])
-        return out
-
-    return run
+    return lambda labels: run(assistant, labels, K)
 
 
 class Sentences:
-    """The project's own sentences of the indexed corpus, for the baselines."""
+    """The indexed sentences (the project's own split), for the baselines."""
 
     def __init__(self, assistant: Assistant) -> None:
-        c = assistant.corpus
-        self.spans = [(c.documents[d].name, int(s), int(e)) for d, s, e in zip(c.sent_doc, c.sent_start, c.sent_end)]
-        self.texts = [c.sentence_text(i) for i in range(len(c))]
-        self.vectors = c.sentences.vectors()
+        index = assistant.index
+        ids = np.arange(index.info.sentences)
+        rows = index.rows(ids)
+        texts = {name: index.document(name).text for name in index.document_names()}
+        self.spans = [(d, int(s), int(e)) for d, s, e in zip(rows.document, rows.start, rows.end)]
+        self.texts = [texts[d][s:e] for d, s, e in self.spans]
+        self.vectors = index.vectors(SENTENCES, ids)
         self.encoder = assistant.encoder
 
-    def top(self, scores: np.ndarray) -> list[Span]:
-        return [self.spans[i] for i in np.argsort(-scores, kind="stable")[:K]]
+    def top(self, scores: np.ndarray) -> tuple[tuple[str, str, int, int], ...]:
+        best = np.argsort(-scores, kind="stable")[:K]
+        return tuple((self.texts[i], *self.spans[i]) for i in best)
 
 
 def bm25_baseline(sentences: Sentences) -> System:
@@ -93,24 +100,27 @@ def bm25_baseline(sentences: Sentences) -> System:
         bm25s.tokenize(sentences.texts, stopwords="en", stemmer=stemmer, show_progress=False), show_progress=False
     )
 
-    def run(questions: Sequence[Question]) -> list[list[Span]]:
+    def system(labels: Sequence[Labelled]) -> list[Result]:
         out = []
-        for q in questions:
-            tokens = bm25s.tokenize([q.text], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)[0]
+        for label in labels:
+            began = time.perf_counter()
+            tokens = bm25s.tokenize(
+                [label.question], stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False
+            )[0]
             ids = [model.vocab_dict[t] for t in tokens if t in model.vocab_dict]
             scores = model.get_scores_from_ids(ids) if ids else np.zeros(len(sentences.texts))
-            out.append(sentences.top(scores))
+            out.append(Result(sentences.top(scores), True, (time.perf_counter() - began) * 1000))
         return out
 
-    return run
+    return system
 
 
 def dense_baseline(sentences: Sentences) -> System:
-    def run(questions: Sequence[Question]) -> list[list[Span]]:
-        vectors = sentences.encoder.encode([q.text for q in questions])
-        return [sentences.top(sentences.vectors @ v) for v in vectors]
+    def system(labels: Sequence[Labelled]) -> list[Result]:
+        vectors = sentences.encoder.encode([label.question for label in labels])
+        return [Result(sentences.top(sentences.vectors @ v)) for v in vectors]
 
-    return run
+    return system
 
 
 def txtai_peer(sentences: Sentences, model_path: str) -> System | None:
@@ -121,78 +131,92 @@ def txtai_peer(sentences: Sentences, model_path: str) -> System | None:
     embeddings = Embeddings(path=model_path, content=True, hybrid=True)
     embeddings.index([(i, t, None) for i, t in enumerate(sentences.texts)])
 
-    def run(questions: Sequence[Question]) -> list[list[Span]]:
+    def system(labels: Sequence[Labelled]) -> list[Result]:
         out = []
-        for q in questions:
-            hits = embeddings.search(q.text.replace("'", " ").replace('"', " "), K)
-            out.append([sentences.spans[int(h["id"])] for h in hits])
+        for label in labels:
+            began = time.perf_counter()
+            hits = embeddings.search(label.question.replace("'", " ").replace('"', " "), K)
+            quotes = tuple((sentences.texts[int(h["id"])], *sentences.spans[int(h["id"])]) for h in hits)
+            out.append(Result(quotes, True, (time.perf_counter() - began) * 1000))
         return out
 
-    return run
+    return system
 
 
-def evaluate(name: str, system: System, questions: Sequence[Question], texts: dict[str, str]) -> dict:
-    began = time.perf_counter()
-    ranked = system(questions)
-    seconds = time.perf_counter() - began
-    words = [len(texts[s[0][0]][s[0][1] : s[0][2]].split()) for s in ranked if s]
-    result = metrics(questions, ranked, words)
-    result["ms_per_question"] = 1000 * seconds / max(len(questions), 1)
-    by_article = defaultdict(list)
-    for q, spans in zip(questions, ranked):
-        by_article[q.document].append((q, spans))
-    result["articles"] = {
-        doc: metrics([q for q, _ in pairs], [s for _, s in pairs], []) for doc, pairs in sorted(by_article.items())
-    }
-    result["name"] = name
-    return result
+def by_document(labels: Sequence[Labelled], results: Sequence[Result]) -> dict[str, Report]:
+    groups: dict[str, list[tuple[Labelled, Result]]] = defaultdict(list)
+    for label, result in zip(labels, results):
+        groups[label.document or ""].append((label, result))
+    return {doc: score([a for a, _ in pairs], [b for _, b in pairs]) for doc, pairs in sorted(groups.items())}
 
 
-def paraphrased(questions: Sequence[Question]) -> list[Question]:
-    if not PARAPHRASED.is_file():
-        return []
-    by_id = {q.id: q for q in questions}
-    items = json.loads(PARAPHRASED.read_text())["questions"]
-    return [
-        Question(q.id, item["question"], q.document, q.answer_starts) for item in items if (q := by_id.get(item["id"]))
-    ]
-
-
-def table(title: str, rows: list[dict], reference: dict) -> str:
+def table(title: str, rows: list[tuple[str, Report]]) -> str:
+    reference = rows[0][1]
     lines = [
         f"\n{title}",
         f"{'system':<26}{'P@1':>7}{'MRR@10':>8}{'R@5':>7}{'words':>7}{'answered':>9}  ratio P@1/MRR vs ours",
     ]
-    for r in rows:
-        ratio = f"{r['P@1'] / max(reference['P@1'], 1e-9):.2f} / {r['MRR@10'] / max(reference['MRR@10'], 1e-9):.2f}"
-        figures = f"{r['P@1']:>7.3f}{r['MRR@10']:>8.3f}{r['R@5']:>7.3f}{r['words']:>7.1f}{r['answered']:>9.2f}"
-        lines.append(f"{r['name']:<26}{figures}  {ratio}")
+    for name, r in rows:
+        ratio = f"{r.p1 / max(reference.p1, 1e-9):.2f} / {r.mrr / max(reference.mrr, 1e-9):.2f}"
+        lines.append(f"{name:<26}{r.p1:>7.3f}{r.mrr:>8.3f}{r.r5:>7.3f}{r.words:>7.1f}{r.answered:>9.2f}  {ratio}")
     return "\n".join(lines)
 
 
+def extra_quotes(assistant: Assistant, labels: Sequence[Labelled], articles: dict[str, str], top_k: int = 3) -> str:
+    """Share of extra quotes (after the first) that hold the answer or lie in its paragraph; Recall@3 of what is shown."""
+    extras = good = shown_hits = full_hits = 0
+    for label in labels:
+        answer = assistant.ask(label.question, top_k=top_k)
+        answered, ranked = assistant.ranked(label.question, top_k)
+        if any(label.hit(q.text, q.document, q.start, q.end) for q in ranked):
+            full_hits += 1
+        if any(label.hit(q.text, q.document, q.start, q.end) for q in answer.quotes):
+            shown_hits += 1
+        for q in answer.quotes[1:]:
+            extras += 1
+            text = articles[q.document]
+            para_start = text.rfind("\n\n", 0, q.start) + 1
+            para_end = text.find("\n\n", q.end)
+            para_end = len(text) if para_end < 0 else para_end
+            if label.hit(q.text, q.document, q.start, q.end) or (
+                q.document == label.document and any(para_start <= a < para_end for a in label.answer_starts)
+            ):
+                good += 1
+    n = max(len(labels), 1)
+    return (
+        f"extra quotes: {extras} shown for {len(labels)} questions ({extras / n:.2f} each), "
+        f"{good / max(extras, 1):.3f} hold the answer or lie in its paragraph; "
+        f"Recall@3 of what is shown {shown_hits / n:.3f} (of the full top 3: {full_hits / n:.3f})"
+    )
+
+
 def abstention(articles: dict[str, str], questions: list[Question], work: Path) -> str:
-    """Index half of the articles; the other half's questions must be declined."""
+    """Index half of the articles; the other half's questions (SQuAD and search-box) must be declined."""
     names = sorted(articles)
     inside = set(names[0::2])
     docs, index = work / "half-docs", work / "half-index"
     write_corpus({n: t for n, t in articles.items() if n in inside}, docs)
     qa_index(docs, index)
     assistant = Assistant.open(index)
-    in_q = [q for q in questions if q.document in inside]
-    out_q = [q for q in questions if q.document not in inside]
-    declined = sum(not a.answered for a in (assistant.ask(q.text) for q in out_q)) / len(out_q)
-    texts = {n: articles[n] for n in inside}
-    with_threshold = evaluate("ours", ours(assistant), in_q, texts)
-    thresholds = assistant.min_match, assistant.min_cosine
-    assistant.min_match = assistant.min_cosine = -1.0
-    without = evaluate("ours, no threshold", ours(assistant), in_q, texts)
-    assistant.min_match, assistant.min_cosine = thresholds
+    squad = squad_labels(questions)
+    out_squad = [q for q in squad if q.document not in inside]
+    out_search = [q for q in search(set(articles)) if q.document not in inside]
+    in_squad = [q for q in squad if q.document in inside]
+    declined = {
+        name: sum(not assistant.ranked(q.question, 1)[0] for q in qs) / max(len(qs), 1)
+        for name, qs in (("SQuAD", out_squad), ("search-box", out_search))
+    }
+    with_threshold = score(in_squad, run(assistant, in_squad))
+    threshold = assistant.min_confidence
+    assistant.min_confidence = -1.0
+    without = score(in_squad, run(assistant, in_squad))
+    assistant.min_confidence = threshold
     return (
         f"\nAbstention (index {len(inside)} articles, ask the other {len(names) - len(inside)} articles' questions)\n"
-        f"out-of-corpus questions declined: {declined:.3f} ({len(out_q)} questions)\n"
-        f"in-corpus P@1 with threshold {with_threshold['P@1']:.3f}, without {without['P@1']:.3f} "
-        f"(cost {100 * (without['P@1'] - with_threshold['P@1']):.1f} points); "
-        f"in-corpus answered {with_threshold['answered']:.3f}"
+        f"out-of-corpus questions declined: SQuAD {declined['SQuAD']:.3f} ({len(out_squad)}), "
+        f"search-box {declined['search-box']:.3f} ({len(out_search)})\n"
+        f"in-corpus P@1 with threshold {with_threshold.p1:.3f}, without {without.p1:.3f} "
+        f"(cost {100 * (without.p1 - with_threshold.p1):.1f} points); in-corpus answered {with_threshold.answered:.3f}"
     )
 
 
@@ -200,9 +224,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("squad", type=Path, help="SQuAD v1.1 JSON (../shared/eval/squad-dev-public.json)")
     parser.add_argument("--articles", type=int, default=0, help="use only the first N articles (smoke runs)")
-    parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions (smoke runs)")
+    parser.add_argument("--questions", type=int, default=0, help="ask only the first N questions of each set")
     parser.add_argument("--skip-peer", action="store_true", help="leave out txtai even when installed")
     parser.add_argument("--skip-abstention", action="store_true")
+    parser.add_argument("--index", type=Path, help="reuse (or keep) the index of the articles here")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
@@ -211,17 +236,20 @@ def main() -> None:
         keep = set(sorted(articles)[: args.articles])
         articles = {n: t for n, t in articles.items() if n in keep}
         questions = [q for q in questions if q.document in keep]
+    sets = [
+        ("SQuAD questions", squad_labels(questions)),
+        ("paraphrased questions (little word overlap)", paraphrased(questions)),
+        ("search-box questions (written without looking at the answer)", search(set(articles))),
+    ]
     if args.questions:
-        questions = questions[: args.questions]
+        sets = [(title, labels[: args.questions]) for title, labels in sets]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         write_corpus(articles, work / "docs")
-        seconds = qa_index(work / "docs", work / "index")
-        assistant = Assistant.open(work / "index")
-        print(
-            f"{len(articles)} articles, {len(questions)} questions, {len(assistant.corpus)} sentences; "
-            f"indexed in {seconds:.1f}s"
-        )
+        index = args.index or work / "index"
+        seconds = qa_index(work / "docs", index)
+        assistant = Assistant.open(index)
+        print(f"{len(articles)} articles, {assistant.index.info.sentences} sentences; indexed in {seconds:.1f}s")
         sentences = Sentences(assistant)
         systems: list[tuple[str, System]] = [
             ("ours (qa.Assistant)", ours(assistant)),
@@ -229,30 +257,33 @@ def main() -> None:
             ("dense (MiniLM cosine)", dense_baseline(sentences)),
         ]
         if not args.skip_peer:
-            from qa.embed.encoder import resolve_model
+            from qa.embed.model import resolve_model
 
             peer = txtai_peer(sentences, str(resolve_model()))
             if peer:
                 systems.append(("txtai hybrid (peer)", peer))
             else:
                 print("txtai is not installed (pip install '.[bench]'): peer row left out")
-        figures: dict[str, list[dict]] = {}
-        sets = [("SQuAD questions", questions), ("paraphrased questions (little word overlap)", paraphrased(questions))]
-        for title, qs in sets:
-            if not qs:
+        figures: dict[str, dict] = {}
+        for title, labels in sets:
+            if not labels:
                 continue
-            rows = [evaluate(name, system, qs, articles) for name, system in systems]
-            figures[title] = rows
-            print(table(f"{title}: {len(qs)}", rows, rows[0]))
-            worst = [
+            answerable = [label for label in labels if label.answerable]
+            rows = []
+            per_doc = {}
+            for name, system in systems:
+                results = system(answerable)
+                rows.append((name, score(answerable, results)))
+                per_doc[name] = by_document(answerable, results)
+            figures[title] = {name: r.to_dict() | {"failures": len(r.failures)} for name, r in rows}
+            print(table(f"{title}: {len(answerable)}", rows))
+            worse = [
                 doc
-                for doc, m in rows[0]["articles"].items()
-                if any(
-                    m["P@1"] < r["articles"][doc]["P@1"] or m["MRR@10"] < r["articles"][doc]["MRR@10"]
-                    for r in rows[1:3]
-                )
+                for doc, r in per_doc[systems[0][0]].items()
+                if any(r.p1 < per_doc[name][doc].p1 for name, _ in systems[1:3])
             ]
-            print(f"articles where ours is below a baseline on P@1 or MRR: {worst or 'none'}")
+            print(f"articles where ours is below BM25 or dense on P@1: {worse or 'none'}")
+        print(extra_quotes(assistant, squad_labels(questions)[: args.questions or None], articles))
         if not args.skip_abstention:
             print(abstention(articles, questions, work))
         if args.json:

@@ -1,4 +1,4 @@
-"""`python -m qa` runs the CLI."""
+"""`python -m qa` runs the `qa` command."""
 
 from qa.cli import main
 

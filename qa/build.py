@@ -1,30 +1,34 @@
-"""Build or update the index of a documents folder, embedding only new or changed files."""
+"""Build or update an index: read → split → embed → store, streaming, with progress, one build at a time.
+
+Files are read and split in a helper process while this one embeds; embeddings go to
+the index's cache as they are made, so a build that is stopped (Ctrl-C, a kill, a power
+cut) keeps what it embedded and the next build continues from there. The live index
+stays answerable throughout: the new version replaces it in one atomic step at the end.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import numpy as np
-
 from qa.config import Settings
-from qa.embed.encoder import Embedded, Encoder, NumpyEncoder, TorchEncoder, model_name
-from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
+from qa.embed.encoder import Embedded, Encoder
+from qa.embed.model import model_name
+from qa.errors import QAError
+from qa.progress import Progress
 from qa.read.document import Document
-from qa.read.files import read_folder, warn_skipped
-from qa.split import split_document
-from qa.split.terms import tokenize
-from qa.store import folder as store
-from qa.store.lexical import Lexical
-from qa.store.vectors import VectorIndex
+from qa.read.files import UnreadableError, discover, extract, file_digest, load, warn_skipped
+from qa.split import Sentence, split_document
+from qa.store import is_milvus
 
-# Bump when sentence splitting changes: an index split differently is rebuilt in full.
-SPLITTER_VERSION = 2
-# Below this many new sentences, NumPy (about 90 a second) finishes before torch is imported.
-FEW_SENTENCES = 200
+# Bump when sentence splitting changes: an index split differently is rebuilt in full
+# (the cache still spares embedding every sentence whose text did not change).
+SPLITTER_VERSION = 3
+# Files read ahead of the embedding: enough to keep the reader busy, few enough to bound memory.
+READ_AHEAD = 16
 
 
 @dataclass
@@ -36,6 +40,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
     sentences: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -53,170 +58,224 @@ def chunking(settings: Settings) -> dict:
     return {"unit": "sentence", "splitter": SPLITTER_VERSION, "window": settings.window, "stride": settings.stride}
 
 
-def _previous(index_dir: Path, settings: Settings, report: BuildReport) -> store.Corpus | None:
-    """The index being updated, or None when it must be built from scratch."""
+@dataclass(frozen=True)
+class _Read:
+    """One file, read (and split) in the helper process."""
+
+    name: str
+    digest: str = ""
+    document: Document | None = None
+    sentences: tuple[Sentence, ...] = ()
+    skipped: str = ""
+
+
+def _read(root: Path, name: str, path: Path, max_bytes: int, known: str | None) -> _Read:
+    """Read one file; ``known`` is the digest the index holds for it (then it is not parsed)."""
     try:
-        corpus = store.load(index_dir, model_name(settings.model))
-    except IndexMissingError:
-        return None
-    except (IndexCorruptError, IndexMismatchError) as exc:
-        report.rebuilt_because = str(exc).split(":")[0]
-        return None
-    if corpus.manifest.get("chunking") != chunking(settings):
-        report.rebuilt_because = "the chunking settings changed"
-        return None
-    return corpus
+        data = load(root, name, path, max_bytes)
+        digest = file_digest(data)
+        if digest == known:
+            return _Read(name, digest)
+        document = extract(name, data)
+        return _Read(name, digest, document, tuple(split_document(document)))
+    except UnreadableError as exc:
+        return _Read(name, skipped=str(exc))
+    except OSError as exc:
+        return _Read(name, skipped=f"cannot be read ({exc.strerror or exc})")
 
 
-def _passages(doc_ranges: list[tuple[int, int]], window: int, stride: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last sentence of each window of ``window`` sentences, ``stride`` apart, per document."""
-    first, last = [], []
-    for begin, end in doc_ranges:
-        start = begin
-        while start < end:
-            first.append(start)
-            last.append(min(start + window, end) - 1)
-            if start + window >= end:
+def _read_all(
+    root: Path, files: Sequence[tuple[str, Path]], max_bytes: int, known: dict[str, str], parallel: bool
+) -> Iterator[_Read]:
+    """Every file read, in order; in a helper process when ``parallel``."""
+    if not parallel:
+        for name, path in files:
+            yield _read(root, name, path, max_bytes, known.get(name))
+        return
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        queue: list[Future[_Read]] = []
+        todo = iter(files)
+        for name, path in todo:
+            queue.append(pool.submit(_read, root, name, path, max_bytes, known.get(name)))
+            if len(queue) >= READ_AHEAD:
                 break
-            start += stride
-    return np.asarray(first, dtype=np.int32), np.asarray(last, dtype=np.int32)
+        while queue:
+            result = queue.pop(0).result()
+            for name, path in todo:
+                queue.append(pool.submit(_read, root, name, path, max_bytes, known.get(name)))
+                break
+            yield result
 
 
-def _passage_vectors(vectors: np.ndarray, first: np.ndarray, last: np.ndarray) -> np.ndarray:
-    """A passage's vector is the normalised sum of its sentences' vectors: nothing is embedded twice."""
-    cumulative = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), np.cumsum(vectors, axis=0)])
-    sums = cumulative[last + 1] - cumulative[first]
-    return (sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)).astype(np.float32)
+class _Embedder:
+    """Embeds texts with the encoder, loaded on first use (an update of unchanged files needs no model)."""
+
+    def __init__(self, settings: Settings, encoder: Encoder | None, progress: Progress) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.progress = progress
+        self.count = 0
+        self.seconds = 0.0
+
+    def identity(self) -> dict:
+        from qa.embed.model import max_seq_length, resolve_model
+
+        path = resolve_model(self.settings.model)
+        vocabulary = _vocabulary_size(path)
+        return {
+            "model": model_name(self.settings.model),
+            "precision": self.encoder.precision if self.encoder is not None else self.settings.precision,
+            "dimension": self.encoder.dimension if self.encoder is not None else _dimension(path),
+            "vocabulary": vocabulary,
+            "max_length": max_seq_length(path),
+        }
+
+    def __call__(self, texts: list[str]) -> list[Embedded]:
+        if self.encoder is None:
+            from qa.embed.encoder import OnnxEncoder
+
+            s = self.settings
+            self.encoder = OnnxEncoder(s.model, s.precision, s.cache_dir, batch_size=s.batch_size)
+        began = time.perf_counter()
+        embedded = self.encoder.embed(texts)
+        self.seconds += time.perf_counter() - began
+        self.count += len(texts)
+        self.progress.note(f"{self.count:,} sentences embedded ({self.count / max(self.seconds, 1e-9):.0f}/s)")
+        return embedded
 
 
-def _encoder_for(count: int, settings: Settings) -> Encoder:
-    """sentence-transformers for a real batch; for a few sentences the NumPy twin (same
-    vectors), which saves the 4-5 s of importing torch."""
-    if count <= FEW_SENTENCES:
-        return NumpyEncoder(settings.model)
-    return TorchEncoder(settings.model, settings.batch_size)
+def _dimension(path: Path) -> int:
+    import json
+
+    return int(json.loads((path / "config.json").read_text())["hidden_size"])
 
 
-def _stored(corpus: store.Corpus) -> dict[str, Embedded]:
-    """Every sentence's embedding as the index holds it, by the sentence's text."""
-    vectors, ptr = corpus.sentences.vectors(), corpus.token_ptr
-    return {
-        corpus.sentence_text(i): Embedded(
-            vectors[i].copy(), np.asarray(corpus.tokens[ptr[i] : ptr[i + 1]]), corpus.token_ids[ptr[i] : ptr[i + 1]]
-        )
-        for i in range(len(corpus))
-    }
+def _vocabulary_size(path: Path) -> int:
+    import json
+
+    return int(json.loads((path / "config.json").read_text()).get("vocab_size", 0))
 
 
 def build_index(
     docs_dir: Path,
-    index_dir: Path,
+    index: str | Path,
     settings: Settings | None = None,
     encoder: Encoder | None = None,
-    progress: bool = False,
+    progress: Progress | None = None,
     on_skip: Callable[[str, str], None] = warn_skipped,
+    exclude: Sequence[str] = (),
+    wait: bool = True,
+    min_confidence: float | None = None,
+    parallel: bool = True,
 ) -> BuildReport:
-    """Index ``docs_dir`` into ``index_dir``, re-embedding only new or changed files.
+    """Index ``docs_dir`` into ``index`` (a folder or a ``milvus:`` address), re-embedding only what is new.
 
     Raises:
         FileNotFoundError: ``docs_dir`` is not a folder.
+        QAError: the index cannot be written, another build holds it (``wait=False``), or
+            nothing in the folder is readable.
     """
     settings = settings or Settings()
+    if encoder is not None:
+        settings = replace(settings, precision=encoder.precision)
+    progress = progress or Progress(quiet=True)
     began = time.perf_counter()
-    docs_dir, index_dir = Path(docs_dir), Path(index_dir)
+    docs_dir = Path(docs_dir)
     if not docs_dir.is_dir():
         raise FileNotFoundError(f"no documents folder at {docs_dir}")
     report = BuildReport()
+    embedder = _Embedder(settings, encoder, progress)
 
     def skip(name: str, reason: str) -> None:
         report.skipped.append((name, reason))
+        progress.message(f"warning: skipped {name}: {reason}")
         on_skip(name, reason)
 
-    # 1. What the previous index already holds, by document name.
-    previous = _previous(index_dir, settings, report)
-    known = {doc.name: doc.digest for doc in previous.documents} if previous else {}
-    old = {doc.name: (number, doc) for number, doc in enumerate(previous.documents)} if previous else {}
-
-    # 2. Read the folder; unchanged files are not parsed again.
-    documents: list[Document] = []
-    for name, _digest, doc in read_folder(docs_dir, settings.max_file_bytes, skip, known):
-        if doc is None:
-            report.unchanged.append(name)
-            documents.append(old[name][1])
-        else:
-            (report.updated if name in known else report.added).append(name)
-            documents.append(doc)
-    if not documents:
-        raise QAError(f"no readable documents in {docs_dir} (.txt, .md, .html, .pdf)")
-    seen = {d.name for d in documents}
-    report.removed = sorted(name for name in known if name not in seen)
-
-    # 3. Sentences of every document; unchanged ones keep their stored spans.
-    sent_doc: list[int] = []
-    sent_start: list[int] = []
-    sent_end: list[int] = []
-    quotable: list[bool] = []
-    doc_ranges: list[tuple[int, int]] = []
-    for number, doc in enumerate(documents):
-        begin = len(sent_doc)
-        if doc.name in report.unchanged and previous is not None:
-            rows = np.flatnonzero(previous.sent_doc == old[doc.name][0])
-            sent_start.extend(previous.sent_start[rows].tolist())
-            sent_end.extend(previous.sent_end[rows].tolist())
-            quotable.extend(previous.quotable[rows].tolist())
-        else:
-            spans = split_document(doc)
-            sent_start.extend(span.start for span in spans)
-            sent_end.extend(span.end for span in spans)
-            quotable.extend(span.quotable for span in spans)
-        sent_doc.extend([number] * (len(sent_start) - begin))
-        doc_ranges.append((begin, len(sent_doc)))
-    texts = [documents[d].text[s:e] for d, s, e in zip(sent_doc, sent_start, sent_end)]
-
-    # 4. Embed each distinct new sentence once; a sentence whose text the index already
-    #    holds (an unchanged file's, or a changed file's untouched ones) keeps its vectors.
-    stored = _stored(previous) if previous is not None else {}
-    embedded: list[Embedded | None] = [stored.get(t) for t in texts]
-    todo = sorted({text for text, e in zip(texts, embedded) if e is None})
-    if todo:
-        encoder = encoder or _encoder_for(len(todo), settings)
-        fresh = dict(zip(todo, encoder.embed(todo, progress=progress)))
-        embedded = [e if e is not None else fresh[t] for t, e in zip(texts, embedded)]
-    items: list[Embedded] = [e for e in embedded if e is not None]
-    dimension = len(items[0].vector)
-    vectors = np.stack([e.vector for e in items])
-    report.embedded = len(todo)
-    report.sentences = len(texts)
-
-    # 5. Passages, BM25 and the manifest; then swap the new version in.
-    first, last = _passages(doc_ranges, settings.window, settings.stride)
-    tokens = [tokenize(t) for t in texts]
-    manifest = {
-        "format": store.FORMAT_VERSION,
-        "model": {"name": model_name(settings.model), "dimension": int(dimension)},
-        "chunking": chunking(settings),
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "documents": {
-            d.name: {"digest": d.digest, "sentences": end - begin} for d, (begin, end) in zip(documents, doc_ranges)
-        },
-    }
-    corpus = store.Corpus(
-        manifest=manifest,
-        documents=documents,
-        sent_doc=np.asarray(sent_doc, dtype=np.int32),
-        sent_start=np.asarray(sent_start, dtype=np.int32),
-        sent_end=np.asarray(sent_end, dtype=np.int32),
-        quotable=np.asarray(quotable, dtype=bool),
-        sentences=VectorIndex.build(vectors, dimension),
-        pass_first=first,
-        pass_last=last,
-        passages=VectorIndex.build(_passage_vectors(vectors, first, last), dimension),
-        lexical=Lexical.build(tokens),
-        passage_lexical=Lexical.build([sum(tokens[a : b + 1], []) for a, b in zip(first, last)]),
-        tokens=np.concatenate([e.tokens for e in items]).astype(np.float16),
-        token_ptr=np.concatenate([[0], np.cumsum([len(e.ids) for e in items])]).astype(np.int64),
-        token_ids=np.concatenate([e.ids for e in items]).astype(np.int32),
-    )
-    store.save(corpus, index_dir)
+    with _writer(index, settings, embedder, wait, progress, min_confidence) as writer:
+        report.rebuilt_because = writer.rebuilt_because
+        known = writer.known()
+        # 1. What is in the folder.
+        files = list(_discover(docs_dir, exclude, skip))
+        progress.start("reading", total=len(files), unit="file")
+        seen: set[str] = set()
+        # 2. Read and split each file (in a helper process); embed what is new as it comes.
+        for read in _read_all(docs_dir, files, settings.max_file_bytes, known, parallel and len(files) > 1):
+            progress.update(1)
+            if read.skipped:
+                skip(read.name, read.skipped)
+                continue
+            seen.add(read.name)
+            if read.document is None:
+                if writer.keep(read.name):
+                    report.unchanged.append(read.name)
+                    continue
+                # The stored copy did not check out: read the file again, in full.
+                read = _read(docs_dir, read.name, dict(files)[read.name], settings.max_file_bytes, None)
+                if read.document is None:
+                    skip(read.name, read.skipped or "cannot be read")
+                    continue
+            (report.updated if read.name in known else report.added).append(read.name)
+            writer.add(read.document, list(read.sentences))
+        if not seen:
+            raise QAError(f"no readable documents in {docs_dir} (.txt, .md, .rst, .html, .pdf)")
+        report.removed = sorted(name for name in known if name not in seen)
+        # 3. Passages, dense and BM25 indexes; then the new version goes live.
+        progress.start("writing")
+        summary = writer.commit(on_phase=progress.note)
+        progress.close()
+    report.sentences = summary.sentences
+    report.embedded = summary.embedded
+    report.duplicates = summary.duplicates
     report.seconds = time.perf_counter() - began
     return report
+
+
+def _discover(docs_dir: Path, exclude: Sequence[str], skip: Callable[[str, str], None]) -> Iterator[tuple[str, Path]]:
+    yield from discover(docs_dir, exclude=exclude, on_skip=skip)
+
+
+class _writer:
+    """The engine's writer for the index address, under the build lock (folder indexes)."""
+
+    def __init__(self, index, settings, embedder, wait, progress, min_confidence) -> None:  # type: ignore[no-untyped-def]
+        self.index, self.settings, self.embedder = index, settings, embedder
+        self.wait, self.progress, self.min_confidence = wait, progress, min_confidence
+        self.writer = None
+        self._lock = None
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        identity = self.embedder.identity()
+        if is_milvus(self.index):
+            from qa.store.milvus import MilvusWriter
+
+            self.writer = MilvusWriter(
+                str(self.index), identity, chunking(self.settings), self.embedder, self.min_confidence
+            )
+            return self.writer
+        from qa.embed.codec import default_codec
+        from qa.store.folder import FolderWriter, build_lock
+
+        root = Path(self.index)
+        self._lock = build_lock(root, self.wait, self.progress.message)
+        self._lock.__enter__()
+        try:
+            self.writer = FolderWriter(
+                root,
+                identity,
+                chunking(self.settings),
+                self.embedder,
+                default_codec(identity["model"], identity["dimension"]),
+                self.min_confidence,
+            )
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self.writer
+
+    def __exit__(self, kind, value, traceback) -> None:  # type: ignore[no-untyped-def]
+        try:
+            if kind is not None and self.writer is not None:
+                self.writer.abort()
+        finally:
+            if self._lock is not None:
+                self._lock.__exit__(None, None, None)

@@ -27,3 +27,11 @@ class BadQuestionError(QAError):
 
 class ModelLoadError(QAError):
     """The embedding model could not be loaded."""
+
+
+class ConfigError(QAError):
+    """A setting from the environment or the command line cannot be used."""
+
+
+class BuildLockedError(QAError):
+    """Another build of the same index is running."""

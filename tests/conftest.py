@@ -9,7 +9,7 @@ import pytest
 
 from qa import Assistant
 from qa.build import build_index
-from qa.embed.encoder import TorchEncoder
+from qa.embed.encoder import OnnxEncoder
 
 pytest_plugins = ["tests.web_fixtures"]
 
@@ -20,13 +20,13 @@ SEED = "000_d9e46d3c2be1d409.txt"
 
 
 @pytest.fixture(scope="session")
-def encoder() -> TorchEncoder:
-    """The real all-MiniLM-L6-v2, loaded once for every index the tests build."""
-    return TorchEncoder()
+def encoder() -> OnnxEncoder:
+    """The real all-MiniLM-L6-v2 (ONNX Runtime, the default precision), loaded once for every index the tests build."""
+    return OnnxEncoder()
 
 
 @pytest.fixture(scope="session")
-def seed_index(tmp_path_factory: pytest.TempPathFactory, encoder: TorchEncoder) -> Path:
+def seed_index(tmp_path_factory: pytest.TempPathFactory, encoder: OnnxEncoder) -> Path:
     """An index of the seed article, built once per session."""
     index = tmp_path_factory.mktemp("seed-index")
     build_index(SEEDS, index, encoder=encoder)

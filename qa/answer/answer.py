@@ -3,8 +3,39 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 NOT_FOUND = "I could not find an answer to that in the documents."
+
+
+@dataclass(frozen=True)
+class Match:
+    """A word of the question that the quote holds: ``quote.text[start:end]`` is where."""
+
+    word: str
+    start: int
+    end: int
+    similarity: float  # cosine of the question word's pieces to the quote's, 0..1
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a quote was chosen: the signals that ranked it (all for this question).
+
+    cosine: meaning, the cosine of the sentence's vector to the question's (-1..1).
+    bm25: words, the sentence's BM25 score for the question (0 when no word is shared).
+    passage: the sentences around it, their passage's evidence (z-score; 0 is average).
+    word_match: how well the sentence's word pieces match the question's, piece by piece
+        (IDF-weighted mean of best cosines, 0..1): the order of the quotes.
+    confidence: the larger of word_match and cosine: an answer is given only when the best
+        quote's confidence reaches the index's threshold.
+    """
+
+    cosine: float
+    bm25: float
+    passage: float
+    word_match: float
+    confidence: float
 
 
 @dataclass(frozen=True)
@@ -17,9 +48,13 @@ class Quote:
     end: int
     score: float
     context: str
+    matched: tuple[Match, ...] = ()
+    evidence: Evidence | None = None
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["matched"] = [asdict(m) for m in self.matched]
+        return out
 
 
 @dataclass(frozen=True)
@@ -30,17 +65,23 @@ class Answer:
     answered: bool
     quotes: list[Quote] = field(default_factory=list)
     took_ms: float = 0.0
+    confidence: float = 0.0
+    threshold: float = 0.0
+    conflicts: list[Any] = field(default_factory=list)  # qa.answer.conflicts.Conflict
 
     @property
     def answer(self) -> str:
         """The text to show a person: the best quote, or a plain not-found message."""
         return self.quotes[0].text if self.answered and self.quotes else NOT_FOUND
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "question": self.question,
             "answered": self.answered,
             "answer": self.answer,
             "quotes": [q.to_dict() for q in self.quotes],
+            "confidence": round(self.confidence, 4),
+            "threshold": round(self.threshold, 4),
+            "conflicts": [c.to_dict() for c in self.conflicts],
             "took_ms": round(self.took_ms, 2),
         }

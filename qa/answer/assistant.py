@@ -4,69 +4,83 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
-from qa.answer.answer import NOT_FOUND, Answer, Quote
+import numpy as np
+
+from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
+from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
 from qa.config import Settings
-from qa.embed.encoder import Encoder, NumpyEncoder, model_name
-from qa.errors import BadQuestionError, DocumentNotFoundError
-from qa.rank.ranker import Ranker, Ranking
+from qa.embed.encoder import Encoder, OnnxEncoder
+from qa.embed.model import model_name
+from qa.errors import BadQuestionError, IndexMismatchError
+from qa.rank.ranker import Query, Ranker, Ranking
 from qa.read.document import Document
-from qa.store import folder as store
+from qa.store import open_index
+from qa.store.base import SENTENCES, Index
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
 # Answer only when the documents hold the question's words or its meaning: the best
-# sentence matches the question's word pieces at least MIN_MATCH (IDF-weighted mean of
-# best cosines), or some candidate sentence's cosine reaches MIN_COSINE. Calibrated on
-# SQuAD questions asked of an index without their article: BENCHMARKS.md, "Abstention".
-MIN_MATCH = 0.50
-MIN_COSINE = 0.50
+# sentence's confidence, the larger of its word-piece match (IDF-weighted mean of best
+# cosines) and the best cosine of any candidate, reaches this. Calibrated on SQuAD
+# questions asked of an index without their article: BENCHMARKS.md, "Abstention".
+# An index can carry its own threshold (`qa index --min-confidence`, `qa eval --calibrate`).
+MIN_CONFIDENCE = 0.50
+# An extra quote is shown only when it is nearly as good as the first (its word-piece
+# match at least this share of the first's) or it stands beside the first quote.
+EXTRA_QUOTE_SHARE = 0.9
+# Quotes offered to the conflict check: the best few that deserve to be shown.
+CONFLICT_CANDIDATES = 5
 
 
 class Assistant:
     """Answers questions from an index with verbatim quotes.
 
     Args:
-        corpus: the loaded index.
-        encoder: turns a question into a vector with the index's model.
-        index_dir: where the index was loaded from, to notice a rebuild.
+        index: the opened index (any engine).
+        encoder: turns a question into vectors with the index's model.
     """
 
-    def __init__(self, corpus: store.Corpus, encoder: Encoder, index_dir: Path | None = None) -> None:
-        self.corpus = corpus
+    def __init__(self, index: Index, encoder: Encoder) -> None:
+        self.index = index
         self.encoder = encoder
-        self.index_dir = index_dir
-        self.ranker = Ranker(corpus, encoder.word_mask)
-        self._by_name = {doc.name: number for number, doc in enumerate(corpus.documents)}
-        self._version = self._live_version()
-        self.min_match = MIN_MATCH
-        self.min_cosine = MIN_COSINE
+        self.ranker = Ranker(index, encoder.word_mask)
+        self.min_confidence = index.info.min_confidence if index.info.min_confidence is not None else MIN_CONFIDENCE
 
     @classmethod
-    def open(cls, index_dir: str | Path = "embeddings", model: str | None = None) -> Assistant:
-        """Load the index at ``index_dir``.
+    def open(cls, index_dir: str | Path = "embeddings", model: str | None = None, threads: int = 0) -> Assistant:
+        """Open the index at ``index_dir`` (a folder, or a ``milvus:`` address).
+
+        Args:
+            model: the model the index must have been built with (default: $QA_MODEL).
+            threads: ONNX Runtime threads for encoding questions (0: one per core).
 
         Raises:
             IndexMissingError, IndexCorruptError, IndexMismatchError: with what to run.
         """
-        index_dir = Path(index_dir)
-        model = model or Settings().model
-        corpus = store.load(index_dir, model_name(model))
-        return cls(corpus, NumpyEncoder(model), index_dir)
+        settings = Settings()
+        model = model or settings.model
+        index = open_index(index_dir, model_name(model))
+        try:
+            encoder = OnnxEncoder(model, index.info.precision, settings.cache_dir, threads=threads)
+            if encoder.dimension != index.info.dimension:
+                raise IndexMismatchError(f"the index at {index_dir} has vectors of another size: run `qa index`")
+        except BaseException:
+            index.close()
+            raise
+        return cls(index, encoder)
 
     # -- the index -----------------------------------------------------------------
-
     @property
     def documents(self) -> list[str]:
-        return [doc.name for doc in self.corpus.documents]
+        return self.index.document_names()
 
     def document(self, name: str) -> Document:
-        try:
-            return self.corpus.documents[self._by_name[name]]
-        except KeyError:
-            raise DocumentNotFoundError(f"no document named {name!r} in the index") from None
+        """Raises `DocumentNotFoundError`, or `IndexCorruptError` when its stored text was damaged."""
+        return self.index.document(name)
 
     def document_text(self, name: str) -> str:
         """The text that quote offsets index. Raises `DocumentNotFoundError`."""
@@ -77,28 +91,24 @@ class Assistant:
         return self.document(name).locate(offset)
 
     def stats(self) -> dict:
-        manifest = self.corpus.manifest
+        info = self.index.info
         return {
-            "model": manifest["model"]["name"],
-            "documents": len(self.corpus.documents),
-            "sentences": len(self.corpus),
-            "built_at": manifest.get("built_at", ""),
+            "model": info.model,
+            "documents": info.documents,
+            "sentences": info.sentences,
+            "built_at": info.built_at,
+            "engine": info.engine,
+            "min_confidence": self.min_confidence,
         }
 
-    def _live_version(self) -> str | None:
-        if self.index_dir is None:
-            return None
-        try:
-            return (self.index_dir / store.POINTER).read_text().strip()
-        except OSError:
-            return None
-
     def is_current(self) -> bool:
-        """False once the index on disk was rebuilt or removed since this one was opened."""
-        return self.index_dir is None or self._live_version() == self._version
+        """False once the index was rebuilt or removed since this one was opened."""
+        return self.index.is_current()
+
+    def close(self) -> None:
+        self.index.close()
 
     # -- questions -----------------------------------------------------------------
-
     def ask(self, question: str, top_k: int = 3, history: Sequence[Mapping[str, str]] | None = None) -> Answer:
         """Answer one question. Raises `BadQuestionError` for an empty or oversized one."""
         return self.ask_batch([question], top_k, [history] if history else None)[0]
@@ -111,52 +121,118 @@ class Assistant:
     ) -> list[Answer]:
         """Answer several questions, encoding them in one batch."""
         began = time.perf_counter()
-        questions = [_clean(q) for q in questions]
         if not 1 <= top_k <= MAX_TOP_K:
             raise BadQuestionError(f"top_k must be between 1 and {MAX_TOP_K}")
+        answers = []
+        for question, ranking, query in self._rank(questions, histories):
+            answers.append(self._answer(question, ranking, query, top_k))
+        took = (time.perf_counter() - began) * 1000 / max(len(questions), 1)
+        return [Answer(a.question, a.answered, a.quotes, took, a.confidence, a.threshold, a.conflicts) for a in answers]
+
+    def ranked(self, question: str, k: int = 10) -> Answer:
+        """The best ``k`` quotes in order, none dropped, and whether the question would be answered (for evaluation)."""
+        began = time.perf_counter()
+        [(question, ranking, _)] = self._rank([question], None)
+        confidence = self._confidence(ranking)
+        quotes = [q for _, q in self._quotes(ranking, k, keep_all=True)]
+        took = (time.perf_counter() - began) * 1000
+        return Answer(question, confidence >= self.min_confidence, quotes, took, confidence, self.min_confidence)
+
+    @staticmethod
+    def _confidence(ranking: Ranking) -> float:
+        return max(ranking.confidence, ranking.best_cosine) if len(ranking.sentences) else 0.0
+
+    def _rank(
+        self, questions: Sequence[str], histories: Sequence[Sequence[Mapping[str, str]] | None] | None
+    ) -> list[tuple[str, Ranking, Query]]:
+        questions = [_clean(q) for q in questions]
         histories = histories or [None] * len(questions)
         contexts = [context_of(q, h) for q, h in zip(questions, histories)]
         embedded = iter(self.encoder.embed(questions + [c for c in contexts if c]))
-        question_embedded = [next(embedded) for _ in questions]
-        answers = []
-        for question, embedding, context in zip(questions, question_embedded, contexts):
-            # 1. Rank the sentences for the question (and the turn it follows up on).
-            query = self.ranker.query(question, embedding)
-            ranking = self.ranker.rank(query, self.ranker.query(context, next(embedded)) if context else None)
-            # 2. Quote the best, or decline when even the best is not close enough.
-            answered = bool(len(ranking.sentences)) and self._confident(ranking)
-            quotes = self._quotes(ranking, top_k) if answered else []
-            answers.append(Answer(question, answered, quotes))
-        took = (time.perf_counter() - began) * 1000 / max(len(questions), 1)
-        return [Answer(a.question, a.answered, a.quotes, took) for a in answers]
+        queries = [Query(q, next(embedded)) for q in questions]
+        out = []
+        for question, query, context in zip(questions, queries, contexts):
+            earlier = Query(context, next(embedded)) if context else None
+            out.append((question, self.ranker.rank(query, earlier), query))
+        return out
 
-    def _confident(self, ranking: Ranking) -> bool:
-        return ranking.confidence >= self.min_match or float(ranking.dense.max()) >= self.min_cosine
+    def _answer(self, question: str, ranking: Ranking, query: Query, top_k: int) -> Answer:
+        confidence = self._confidence(ranking)
+        if not len(ranking.sentences) or confidence < self.min_confidence:
+            return Answer(question, False, [], 0.0, confidence, self.min_confidence)
+        shown = self._quotes(ranking, top_k, keep_all=False)
+        quotes = [self._explained(q, i, query) for i, q in shown]
+        conflicts = self._conflicts(question, ranking, quotes)
+        return Answer(question, True, quotes, 0.0, confidence, self.min_confidence, conflicts)
 
-    def _quotes(self, ranking: Ranking, top_k: int) -> list[Quote]:
-        quotes: list[Quote] = []
-        for i, score in zip(ranking.sentences, ranking.scores):
-            quote = self._quote(int(i), float(score))
-            if all(quote.text != q.text for q in quotes):
-                quotes.append(quote)
+    def _conflicts(self, question: str, ranking: Ranking, shown: list[Quote]) -> list:  # type: ignore[type-arg]
+        try:
+            from qa.answer.conflicts import find_conflicts
+        except ImportError:  # the conflict check is optional
+            return []
+        candidates = list(shown)
+        if len(candidates) < CONFLICT_CANDIDATES:
+            more = [q for _, q in self._quotes(ranking, CONFLICT_CANDIDATES, keep_all=False)]
+            candidates += [q for q in more if all(q.text != c.text for c in candidates)]
+        return find_conflicts(question, candidates[:CONFLICT_CANDIDATES])
+
+    def _quotes(self, ranking: Ranking, top_k: int, keep_all: bool) -> list[tuple[int, Quote]]:
+        """The best distinct quotes with their sentence ids; unless ``keep_all``, extras only when they deserve it."""
+        quotes: list[tuple[int, Quote]] = []
+        best = float(ranking.scores[0]) if len(ranking.scores) else 0.0
+        first_id = int(ranking.sentences[0]) if len(ranking.sentences) else -1
+        rows = self.index.rows(ranking.sentences)
+        for rank, i in enumerate(ranking.sentences):
+            score = float(ranking.scores[rank])
+            beside = abs(int(i) - first_id) == 1 and rows.document[rank] == rows.document[0]
+            if quotes and not keep_all and score < EXTRA_QUOTE_SHARE * best and not beside:
+                continue
+            quote = self._quote(ranking, rank, rows)
+            if all(quote.text != q.text for _, q in quotes):
+                quotes.append((int(i), quote))
             if len(quotes) == top_k:
                 break
         return quotes
 
-    def _quote(self, i: int, score: float) -> Quote:
-        corpus = self.corpus
-        doc = corpus.documents[corpus.sent_doc[i]]
-        start, end = int(corpus.sent_start[i]), int(corpus.sent_end[i])
+    def _quote(self, ranking: Ranking, rank: int, rows) -> Quote:  # type: ignore[no-untyped-def]
+        i = int(ranking.sentences[rank])
+        document = self.index.document(rows.document[rank])
+        start, end = int(rows.start[rank]), int(rows.end[rank])
+        text = document.text
+        neighbours = self.index.rows(np.asarray([i - 1, i + 1]))
+        same = [neighbours.found[k] and neighbours.document[k] == document.name for k in (0, 1)]
         # A sentence that introduces what follows ("... as follows:") is quoted with it.
-        if doc.text[start:end].endswith(":") and self._same_doc(i, i + 1):
-            end = int(corpus.sent_end[i + 1])
-        before = i - 1 if self._same_doc(i, i - 1) and corpus.quotable[i - 1] else i
-        after = i + 1 if self._same_doc(i, i + 1) and corpus.quotable[i + 1] else i
-        context = doc.text[min(start, int(corpus.sent_start[before])) : max(end, int(corpus.sent_end[after]))]
-        return Quote(doc.text[start:end], doc.name, start, end, round(score, 4), context)
+        if text[start:end].endswith(":") and same[1]:
+            end = int(neighbours.end[1])
+        before = int(neighbours.start[0]) if same[0] and neighbours.quotable[0] else start
+        after = int(neighbours.end[1]) if same[1] and neighbours.quotable[1] else end
+        cosine, word_match = float(ranking.dense[rank]), float(ranking.scores[rank])
+        evidence = Evidence(
+            cosine=round(cosine, 4),
+            bm25=round(float(ranking.lexical[rank]), 4),
+            passage=round(float(ranking.passage[rank]), 4),
+            word_match=round(word_match, 4),
+            confidence=round(max(word_match, cosine), 4),
+        )
+        return Quote(
+            text[start:end],
+            document.name,
+            start,
+            end,
+            round(word_match, 4),
+            text[min(start, before) : max(end, after)],
+            (),
+            evidence,
+        )
 
-    def _same_doc(self, i: int, j: int) -> bool:
-        return 0 <= j < len(self.corpus) and self.corpus.sent_doc[i] == self.corpus.sent_doc[j]
+    def _explained(self, quote: Quote, sentence: int, query: Query) -> Quote:
+        """The quote with the question's words it holds marked."""
+        tokenizer = getattr(self.encoder, "tokenizer", None)
+        if tokenizer is None:
+            return quote
+        [pieces] = self.index.pieces(SENTENCES, [sentence])
+        matched = matched_words(tokenizer, query.text, query.embedded.tokens, quote.text, pieces)
+        return replace(quote, matched=tuple(matched))
 
 
 def text_only(text: str) -> str:

@@ -1,21 +1,21 @@
-"""Hybrid ranking of sentences in two stages: retrieve with dense + BM25 evidence, rerank by word pieces.
+"""Hybrid ranking of sentences in two stages, asking the index only for candidates and their features.
 
-Stage 1 scores every sentence. Each signal becomes a z-score over the corpus for this
-question, so a weight means the same whatever the corpus::
+Stage 1 gathers candidates (the nearest sentences and passages by meaning, the best by
+BM25) and scores each. Every signal becomes a z-score against a fixed random sample of
+the index, so a weight means the same whatever the corpus and however large::
 
     DENSE_WEIGHT * z(cos(q, sentence)) + coverage * z(bm25(q, sentence))
       + CONTEXT_WEIGHT * max over the passages holding it of
             [z(cos(q, passage)) + coverage * z(bm25(q, passage))]
 
-``coverage`` is the share of the question's term weight (IDF) found in its best BM25
-passage: when a question shares few words with the documents, BM25 ranks noise and
+``coverage`` is the share of the question's word-piece weight (IDF) found in its best
+BM25 passage: when a question shares few words with the documents, BM25 ranks noise and
 its say shrinks, leaving the dense model in charge.
 
-Stage 2 orders the best RERANK_DEPTH sentences by how well each word piece of the
+Stage 2 orders the best RERANK_DEPTH candidates by how well each word piece of the
 question finds a counterpart among the sentence's word pieces (the model's contextual
-vectors, late interaction as in ColBERT), weighted by the piece's rarity. One vector per
-sentence blurs which words matched; this keeps them apart. Stage 1 only chooses the
-candidates: mixing its score into the order lowered P@1 on both question sets.
+vectors, late interaction as in ColBERT), weighted by the piece's rarity; pieces of the
+sentence before it and of the heading or definition it sits under count at a discount.
 """
 
 from __future__ import annotations
@@ -25,8 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.embed.encoder import Embedded
-from qa.split.terms import tokenize
-from qa.store.folder import Corpus
+from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Index
 
 # Dense and BM25 evidence count alike once both are z-scored (leaning either way by
 # half moved P@1 on SQuAD by under 0.3 points once the rerank is in place).
@@ -39,139 +38,208 @@ RERANK_DEPTH = 30
 # A sentence often leans on the one before it ("It was the third-most watched..."):
 # a question's piece found only there counts, at this discount.
 PREVIOUS_SENTENCE = 0.8
+# A heading or definition term names what the sentences under it are about
+# ("os.makedirs(name, ...)" over "Recursive directory creation function."): its pieces
+# count like the previous sentence's.
+CONTEXT_PIECES = 0.8
+# Candidates asked of the index: enough that the answer is almost always among them
+# (see BENCHMARKS.md, "Candidate recall"), few enough that no question touches the corpus.
+DENSE_CANDIDATES = 100
+LEXICAL_CANDIDATES = 100
+PASSAGE_CANDIDATES = 30
 
 
 @dataclass(frozen=True)
 class Query:
     """A question prepared for ranking."""
 
+    text: str
     embedded: Embedded
-    term_ids: list[int]
-    passage_term_ids: list[int]
 
 
 @dataclass(frozen=True)
 class Ranking:
-    """The best sentences, best first, with the evidence used to decide whether to answer."""
+    """The best sentences, best first, with the evidence used to order and to decide whether to answer."""
 
-    sentences: np.ndarray  # sentence numbers, best first
+    sentences: np.ndarray  # sentence ids, best first
     scores: np.ndarray  # their word-piece match, 0..1: the order
     dense: np.ndarray  # cosine of each to the question
-    coverage: float  # share of the question's term weight found in its best BM25 passage
+    lexical: np.ndarray  # BM25 score of each
+    passage: np.ndarray  # passage evidence (z-scored) of each
+    stage1: np.ndarray  # the stage-1 score that made each a candidate
+    coverage: float  # share of the question's word-piece weight found in its best BM25 passage
     confidence: float  # how well the best sentence matches what was asked, 0..1
+    best_cosine: float  # the highest cosine of any candidate to the question
+
+    @staticmethod
+    def empty(coverage: float = 0.0) -> Ranking:
+        zf = np.zeros(0, dtype=np.float32)
+        return Ranking(np.zeros(0, dtype=np.int64), zf, zf, zf, zf, zf, coverage, 0.0, 0.0)
 
 
-def _z(x: np.ndarray) -> np.ndarray:
-    std = float(x.std()) if len(x) else 0.0
-    return (x - float(x.mean())) / std if std > 1e-9 else np.zeros_like(x)
+@dataclass(frozen=True)
+class _Stage1:
+    ids: np.ndarray
+    scores: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+    passage: np.ndarray
+    coverage: float
+
+
+class _Stats:
+    """Mean and spread of a signal over the index's sample: turns raw scores into z-scores."""
+
+    def __init__(self, values: np.ndarray) -> None:
+        self.mean = float(values.mean()) if len(values) else 0.0
+        std = float(values.std()) if len(values) else 0.0
+        self.std = std if std > 1e-9 else 0.0
+
+    def z(self, x: np.ndarray) -> np.ndarray:
+        return (x - self.mean) / self.std if self.std else np.zeros_like(x)
 
 
 class Ranker:
-    """Ranks the sentences of a corpus for a question."""
+    """Ranks the sentences of an index for a question.
 
-    def __init__(self, corpus: Corpus, word_mask: np.ndarray | None = None) -> None:
-        self.corpus = corpus
-        # Punctuation pieces ("?", ",") carry no meaning to match; a question's are ignored.
+    Args:
+        index: any engine behind the `Index` protocol.
+        word_mask: per vocabulary id, False for punctuation pieces (ignored in questions).
+    """
+
+    def __init__(self, index: Index, word_mask: np.ndarray | None = None) -> None:
+        self.index = index
         self.word_mask = word_mask
-        self.sentence_vectors = corpus.sentences.vectors()
-        self.passage_vectors = corpus.passages.vectors()
-        # For each sentence, the passages that hold it (padded with the last, -inf, slot).
-        n, passages = len(corpus), len(corpus.passages)
-        owners: list[list[int]] = [[] for _ in range(n)]
-        for p, (a, b) in enumerate(zip(corpus.pass_first, corpus.pass_last)):
-            for i in range(int(a), int(b) + 1):
-                owners[i].append(p)
-        width = max((len(o) for o in owners), default=1) or 1
-        self.owners = np.full((n, width), passages, dtype=np.int64)
-        for i, o in enumerate(owners):
-            self.owners[i, : len(o)] = o
-        # Rarity of each word piece over the sentences, as BM25's IDF.
-        sentence_of = np.repeat(np.arange(n), np.diff(corpus.token_ptr))
-        pairs = np.unique(np.stack([corpus.token_ids.astype(np.int64), sentence_of]), axis=1)
-        df = np.bincount(pairs[0], minlength=int(corpus.token_ids.max(initial=0)) + 1)
-        self.piece_idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        self.unseen_idf = float(np.log(1.0 + (n + 0.5) / 0.5))
+        self.piece_idf = np.asarray(index.piece_idf(), dtype=np.float32)
+        self.samples = {kind: np.asarray(index.sample(kind), dtype=np.int64) for kind in (SENTENCES, PASSAGES)}
+        self.sample_vectors = {kind: index.vectors(kind, ids) for kind, ids in self.samples.items()}
 
-    def query(self, text: str, embedded: Embedded) -> Query:
-        tokens = tokenize(text)
-        return Query(embedded, self.corpus.lexical.term_ids(tokens), self.corpus.passage_lexical.term_ids(tokens))
-
-    def _coverage(self, query: Query, passage_lex: np.ndarray) -> float:
-        """Share of the question's IDF mass present in its best BM25 passage."""
-        if not query.passage_term_ids or not len(passage_lex):
+    # -- stage 1 ------------------------------------------------------------------------
+    def _coverage(self, query: Query, best_passage: int) -> float:
+        """Share of the question's word-piece IDF present, piece for piece, in the best BM25 passage."""
+        ids = query.embedded.ids
+        if not len(ids) or best_passage < 0:
             return 0.0
-        lexical = self.corpus.passage_lexical
-        idf = lexical.idf[query.passage_term_ids]
-        present = lexical.contains(query.passage_term_ids, int(np.argmax(passage_lex)))
-        return float(idf[present].sum() / max(float(idf.sum()), 1e-9))
+        weights = self._piece_weights(ids)
+        first, last = self.index.passage_sentences(np.asarray([best_passage]))
+        pieces = self.index.pieces(SENTENCES, list(range(int(first[0]), int(last[0]) + 1)))
+        present_ids = np.unique(np.concatenate([p.ids for p in pieces])) if pieces else np.zeros(0, np.int32)
+        present = np.isin(ids, present_ids)
+        total = float(weights.sum())
+        return float(weights[present].sum() / total) if total > 1e-9 else 0.0
 
-    def _stage1(self, query: Query) -> tuple[np.ndarray, np.ndarray, float]:
-        """Scores of every sentence; their cosines to the question; coverage."""
-        vector = query.embedded.vector
-        dense = self.sentence_vectors @ vector
-        passage_dense = self.passage_vectors @ vector
-        lex = self.corpus.lexical.scores(query.term_ids)
-        passage_lex = self.corpus.passage_lexical.scores(query.passage_term_ids)
-        coverage = self._coverage(query, passage_lex)
-        passage = np.append(_z(passage_dense) + coverage * _z(passage_lex), -np.inf)
-        context = passage[self.owners].max(axis=1)
-        scores = DENSE_WEIGHT * _z(dense) + coverage * _z(lex) + CONTEXT_WEIGHT * context
-        return scores, dense, coverage
+    def _stage1(self, query: Query) -> _Stage1:
+        index, vector = self.index, query.embedded.vector
+        # 1. Candidates: sentences and passages near in meaning, and the best by BM25.
+        dense_hits = index.dense(SENTENCES, vector, DENSE_CANDIDATES)
+        lexical_hits = index.lexical(SENTENCES, query.text, LEXICAL_CANDIDATES)
+        passage_dense = index.dense(PASSAGES, vector, PASSAGE_CANDIDATES)
+        passage_lexical = index.lexical(PASSAGES, query.text, PASSAGE_CANDIDATES)
+        passages = np.unique(np.concatenate([passage_dense.ids, passage_lexical.ids]))
+        firsts, lasts = index.passage_sentences(passages)
+        members = [np.arange(a, b + 1) for a, b in zip(firsts.tolist(), lasts.tolist())]
+        ids = np.unique(np.concatenate([dense_hits.ids, lexical_hits.ids, *members]).astype(np.int64))
+        if not len(ids):
+            return _Stage1(ids, *(np.zeros(0, np.float32) for _ in range(4)), 0.0)  # type: ignore[arg-type]
+        best_passage = int(passage_lexical.ids[0]) if len(passage_lexical.ids) else -1
+        coverage = self._coverage(query, best_passage)
+        # 2. Their evidence, z-scored against the index's sample.
+        dense = index.vectors(SENTENCES, ids) @ vector
+        lexical = index.lexical_scores(SENTENCES, query.text, ids)
+        z_dense = _Stats(self.sample_vectors[SENTENCES] @ vector).z(dense)
+        sample_lexical = index.lexical_scores(SENTENCES, query.text, self.samples[SENTENCES])
+        z_lexical = _Stats(sample_lexical).z(lexical)
+        position, passage = index.passages_holding(ids)
+        held = np.unique(passage)
+        passage_dense_scores = index.vectors(PASSAGES, held) @ vector
+        passage_lexical_scores = index.lexical_scores(PASSAGES, query.text, held)
+        sample_pd = self.sample_vectors[PASSAGES] @ vector
+        sample_pl = index.lexical_scores(PASSAGES, query.text, self.samples[PASSAGES])
+        passage_evidence = _Stats(sample_pd).z(passage_dense_scores) + coverage * _Stats(sample_pl).z(
+            passage_lexical_scores
+        )
+        context = np.full(len(ids), -np.inf, dtype=np.float32)
+        np.maximum.at(context, position, passage_evidence[np.searchsorted(held, passage)])
+        context = np.where(np.isfinite(context), context, 0.0).astype(np.float32)
+        scores = DENSE_WEIGHT * z_dense + coverage * z_lexical + CONTEXT_WEIGHT * context
+        return _Stage1(ids, scores.astype(np.float32), dense.astype(np.float32), lexical, context, coverage)
 
-    def _best_cosines(self, query: Embedded, sentences: list[int]) -> np.ndarray:
-        """(sentences, question pieces): each piece's best cosine among a sentence's pieces."""
-        ptr = self.corpus.token_ptr
-        spans = [(int(ptr[i]), int(ptr[i + 1])) if i >= 0 else (0, 0) for i in sentences]
-        lengths = np.array([b - a for a, b in spans])
-        best = np.zeros((len(sentences), len(query.ids)), dtype=np.float32)
-        if not lengths.sum():
+    # -- stage 2 ------------------------------------------------------------------------
+    def _piece_weights(self, ids: np.ndarray) -> np.ndarray:
+        idf = self.piece_idf
+        weights = np.where(ids < len(idf), idf[np.minimum(ids, len(idf) - 1)], float(idf.max(initial=1.0)))
+        if self.word_mask is not None:
+            weights = weights * self.word_mask[np.minimum(ids, len(self.word_mask) - 1)]
+        return weights.astype(np.float32)
+
+    def best_cosines(self, query: Embedded, pieces: list) -> np.ndarray:  # type: ignore[type-arg]
+        """(units, question pieces): each question piece's best cosine among a unit's pieces."""
+        best = np.zeros((len(pieces), len(query.ids)), dtype=np.float32)
+        lengths = np.array([len(p.ids) for p in pieces])
+        if not len(pieces) or not lengths.sum():
             return best
-        pieces = np.concatenate([np.asarray(self.corpus.tokens[a:b]) for a, b in spans]).astype(np.float32)
-        sims = query.tokens @ pieces.T  # (question pieces, all sentences' pieces)
-        starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-        filled = lengths > 0
-        best[filled] = np.maximum.reduceat(sims, starts[filled], axis=1).T
+        stacked = np.concatenate([p.vectors for p in pieces if len(p.ids)])
+        sims = query.tokens @ stacked.T
+        starts = np.concatenate([[0], np.cumsum(lengths[lengths > 0])[:-1]])
+        best[lengths > 0] = np.maximum.reduceat(sims, starts, axis=1).T
         return best
 
     def token_match(self, query: Embedded, sentences: np.ndarray) -> np.ndarray:
-        """How well each sentence (or, discounted, the one before it) holds the question's pieces.
+        """How well each sentence (or, discounted, the one before it and its heading) holds the question's pieces.
 
         The IDF-weighted mean, over the question's word pieces, of each piece's best cosine.
         """
         if not len(query.ids) or not len(sentences):
             return np.zeros(len(sentences), dtype=np.float32)
-        docs = self.corpus.sent_doc
-        previous = [int(i) - 1 if i > 0 and docs[i - 1] == docs[i] else -1 for i in sentences]
+        sentences = np.asarray(sentences, dtype=np.int64)
+        rows = self.index.rows(np.concatenate([sentences, sentences - 1]))
+        n = len(sentences)
+        same = rows.found[n:] & np.array([a == b for a, b in zip(rows.document[:n], rows.document[n:])])
+        previous = np.where(same, sentences - 1, -1)
+        contexts = rows.context[:n]
+        pieces = self.index.pieces(SENTENCES, [int(i) for i in sentences])
+        before = self.index.pieces(SENTENCES, [int(i) for i in previous])
+        heads = self.index.pieces(CONTEXTS, [int(c) for c in contexts])
         best = np.maximum(
-            self._best_cosines(query, [int(i) for i in sentences]),
-            PREVIOUS_SENTENCE * self._best_cosines(query, previous),
+            self.best_cosines(query, pieces),
+            np.maximum(
+                PREVIOUS_SENTENCE * self.best_cosines(query, before), CONTEXT_PIECES * self.best_cosines(query, heads)
+            ),
         )
-        ids = query.ids
-        weights = np.where(
-            ids < len(self.piece_idf), self.piece_idf[np.minimum(ids, len(self.piece_idf) - 1)], self.unseen_idf
-        )
-        if self.word_mask is not None:
-            weights = weights * self.word_mask[np.minimum(ids, len(self.word_mask) - 1)]
+        weights = self._piece_weights(query.ids)
         return (best @ weights / max(float(weights.sum()), 1e-9)).astype(np.float32)
 
+    # -- both ---------------------------------------------------------------------------
     def rank(self, query: Query, context: Query | None = None) -> Ranking:
         """Rank the quotable sentences; ``context`` is the turn a follow-up refers to."""
-        # 1. Every sentence, by dense, BM25 and passage evidence (and the earlier turn's).
-        scores, dense, coverage = self._stage1(query)
+        # 1. Candidates by dense, BM25 and passage evidence (and the earlier turn's).
+        first = self._stage1(query)
+        ids, scores = first.ids, first.scores
+        dense, lexical, passage = first.dense, first.lexical, first.passage
         if context is not None:
-            scores = scores + self._stage1(context)[0]
-        scores = np.where(self.corpus.quotable, scores, -np.inf)
+            other = self._stage1(context)
+            ids = np.union1d(first.ids, other.ids)
+            scores = _on(ids, first.ids, first.scores) + _on(ids, other.ids, other.scores)
+            dense = _on(ids, first.ids, first.dense, fill=np.nan)
+            missing = np.isnan(dense)
+            if missing.any():
+                dense[missing] = self.index.vectors(SENTENCES, ids[missing]) @ query.embedded.vector
+            lexical = _on(ids, first.ids, first.lexical)
+            passage = _on(ids, first.ids, first.passage)
+        if not len(ids):
+            return Ranking.empty(first.coverage)
+        rows = self.index.rows(ids)
+        scores = np.where(rows.quotable, scores, -np.inf)
         depth = min(RERANK_DEPTH, int(np.isfinite(scores).sum()))
         if depth == 0:
-            empty = np.zeros(0, dtype=np.float32)
-            return Ranking(np.zeros(0, dtype=np.int64), empty, empty, coverage, 0.0)
-        candidates = np.argpartition(-scores, depth - 1)[:depth]
-        candidates = candidates[np.argsort(-scores[candidates], kind="stable")]
+            return Ranking.empty(first.coverage)
+        top = np.argpartition(-scores, depth - 1)[:depth]
+        top = top[np.lexsort((ids[top], -scores[top]))]
         # 2. The best of them in order of word-piece match (ties keep stage 1's order).
-        match = self.token_match(query.embedded, candidates)
-        order = np.argsort(-match, kind="stable")
-        best = candidates[order]
-        confidence = float(match[order[0]])
+        match = self.token_match(query.embedded, ids[top])
+        by_match = np.argsort(-match, kind="stable")
+        order, match = top[by_match], match[by_match]
+        confidence = float(match[0])
         if context is not None:
             # A follow-up leaves its subject to the earlier turn: judge the answer by both.
             both = Embedded(
@@ -179,5 +247,23 @@ class Ranker:
                 np.concatenate([query.embedded.tokens, context.embedded.tokens]),
                 np.concatenate([query.embedded.ids, context.embedded.ids]),
             )
-            confidence = max(confidence, float(self.token_match(both, best[:1])[0]))
-        return Ranking(best, match[order], dense[best], coverage, confidence)
+            confidence = max(confidence, float(self.token_match(both, ids[order[:1]])[0]))
+        return Ranking(
+            sentences=ids[order],
+            scores=match,
+            dense=dense[order],
+            lexical=lexical[order],
+            passage=passage[order],
+            stage1=scores[order],
+            coverage=first.coverage,
+            confidence=confidence,
+            best_cosine=float(np.max(dense[np.isfinite(scores)])),
+        )
+
+
+def _on(target: np.ndarray, ids: np.ndarray, values: np.ndarray, fill: float = 0.0) -> np.ndarray:
+    """``values`` (aligned with sorted ``ids``) spread over sorted ``target``; ``fill`` elsewhere."""
+    out = np.full(len(target), fill, dtype=np.float32)
+    at = np.searchsorted(target, ids)
+    out[at] = values
+    return out

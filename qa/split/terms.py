@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from functools import lru_cache
 
 import bm25s
+import numpy as np
 import Stemmer
 
 logging.getLogger("bm25s").setLevel(logging.WARNING)  # it sets itself to DEBUG
@@ -55,3 +57,13 @@ def tokenize(text: str) -> list[str]:
     text = _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).lower()], text)
     words = [w for w in _WORD.findall(text.lower()) if w not in STOPWORDS]
     return _stemmer().stemWords(words)
+
+
+def term_key(term: str) -> int:
+    """A term's 64-bit key (BLAKE2b), stable across processes and machines."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")
+
+
+def term_keys(text: str) -> np.ndarray:
+    """The keys of ``text``'s terms, with repeats, in order: what the BM25 index stores."""
+    return np.fromiter((term_key(t) for t in tokenize(text)), dtype=np.uint64)

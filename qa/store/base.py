@@ -1,0 +1,150 @@
+"""The seam between ranking and storage: what the ranker may ask of an index, whatever engine holds it.
+
+An index holds three kinds of unit, each with a dense vector and (for the first two)
+BM25 over its text:
+
+- ``SENTENCES``: the quotable units. Ids of one document's sentences are consecutive,
+  in document order, so ``id - 1`` is the previous sentence when it has the same document.
+- ``PASSAGES``: overlapping windows of consecutive sentences under one heading, with that
+  heading's text: evidence about the sentences they hold.
+- ``CONTEXTS``: heading paths and definition terms ("os › os.makedirs(name, ...)") that
+  govern sentences: evidence, never quoted. Dense vectors and word pieces only.
+
+The ranker asks for candidates (``dense``, ``lexical``), then for features of those
+candidates only (``vectors``, ``lexical_scores``, ``pieces``, ``rows``,
+``passages_holding``), and for a fixed random ``sample`` of each kind to normalise
+scores as over the whole corpus. It never touches arrays that only one engine has:
+the folder index (FAISS, BM25 arrays, SQLite) and Milvus both implement this protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from qa.read.document import Document
+
+SENTENCES = "sentences"
+PASSAGES = "passages"
+CONTEXTS = "contexts"
+
+
+@dataclass(frozen=True)
+class Hits:
+    """Candidates, best first: ids and their scores (cosine for dense, BM25 for lexical)."""
+
+    ids: np.ndarray  # int64
+    scores: np.ndarray  # float32
+
+    @staticmethod
+    def empty() -> Hits:
+        return Hits(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """Where sentences are: one entry per id asked for, in that order."""
+
+    document: list[str]  # document name
+    start: np.ndarray  # int64 character offsets in the document's text
+    end: np.ndarray
+    quotable: np.ndarray  # bool: False for page furniture
+    context: np.ndarray  # int64 context id, -1 when none governs the sentence
+    found: np.ndarray  # bool: False for ids the index does not hold
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """A unit's word pieces: vocabulary ids and (decoded, approximately normalised) vectors."""
+
+    ids: np.ndarray  # int32 (pieces,)
+    vectors: np.ndarray  # float32 (pieces, dimension)
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """What an index was built with, and what it holds."""
+
+    model: str
+    precision: str
+    dimension: int
+    documents: int
+    sentences: int
+    built_at: str
+    engine: str  # "folder" or "milvus"
+    address: str
+    min_confidence: float | None = None  # the answer threshold chosen for this corpus, if any
+
+
+class Index(Protocol):
+    """The read side of an index, as the ranker and the assistant use it."""
+
+    info: IndexInfo
+
+    # -- candidates ------------------------------------------------------------------
+    def dense(self, kind: str, vector: np.ndarray, k: int) -> Hits:
+        """The ``k`` units of ``kind`` nearest to ``vector`` (cosine), best first."""
+        ...
+
+    def lexical(self, kind: str, question: str, k: int) -> Hits:
+        """The ``k`` units of ``kind`` with the highest BM25 score for ``question``."""
+        ...
+
+    # -- features of given units -----------------------------------------------------
+    def vectors(self, kind: str, ids: np.ndarray) -> np.ndarray:
+        """float32 (len(ids), dimension) dense vectors."""
+        ...
+
+    def lexical_scores(self, kind: str, question: str, ids: np.ndarray) -> np.ndarray:
+        """BM25 score of each of ``ids`` for ``question`` (0 where no term matches)."""
+        ...
+
+    def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
+        """Word pieces of each unit (an empty `Pieces` for an id the index does not hold)."""
+        ...
+
+    def piece_idf(self) -> np.ndarray:
+        """float32 per vocabulary id: rarity of the piece over the sentences (BM25's IDF)."""
+        ...
+
+    def sample(self, kind: str) -> np.ndarray:
+        """A fixed random subset of unit ids (all of them in a small index), for score statistics."""
+        ...
+
+    # -- sentences and documents ----------------------------------------------------
+    def rows(self, ids: np.ndarray) -> Rows:
+        """Document and offsets of each sentence id."""
+        ...
+
+    def passages_holding(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Pairs (position in ``ids``, passage id) for every passage holding each sentence."""
+        ...
+
+    def passage_sentences(self, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """First and last sentence id of each passage."""
+        ...
+
+    def context_text(self, ids: Sequence[int]) -> list[str]:
+        """The text of each context id."""
+        ...
+
+    def document(self, name: str) -> Document:
+        """A document's text as indexed (verified against its digest).
+
+        Raises:
+            DocumentNotFoundError: no document of that name.
+            IndexCorruptError: the stored text does not match its digest.
+        """
+        ...
+
+    def document_names(self) -> list[str]: ...
+
+    # -- life cycle -------------------------------------------------------------------
+    def is_current(self) -> bool:
+        """False once the live index at the address is another version than this one."""
+        ...
+
+    def close(self) -> None: ...

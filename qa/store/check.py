@@ -1,0 +1,50 @@
+"""`qa check`: verify an index completely (every checksum, every bound), reading it all."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from qa.errors import QAError
+from qa.store import is_milvus
+
+
+def check_index(address: str) -> tuple[list[str], str]:
+    """(problems found, a one-line summary). Never raises for a damaged index: it reports it."""
+    if is_milvus(address):
+        from qa.store.milvus import check_milvus
+
+        return check_milvus(address)
+    return _check_folder(Path(address))
+
+
+def _check_folder(root: Path) -> tuple[list[str], str]:
+    from qa.store.folder import FolderIndex
+    from qa.store.folder.files import damaged
+
+    from qa.errors import IndexMissingError
+
+    problems: list[str] = []
+    try:
+        index = FolderIndex.open(root, full_check=True)
+    except IndexMissingError:
+        raise
+    except QAError as exc:
+        return [str(exc)], ""
+    try:
+        for segment in index.segments:
+            bad = damaged(segment.folder, segment.manifest, full=True)
+            if bad:
+                problems.append(f"cache segment {segment.name}: {', '.join(bad)} do not match their checksums")
+        for name in index.document_names():
+            try:
+                index.document(name)
+            except QAError as exc:
+                problems.append(str(exc))
+        info = index.info
+        summary = f"{info.documents} documents, {info.sentences} sentences, {len(index.segments)} cache segments"
+        manifest = json.loads((index.folder / "manifest.json").read_text())
+        summary += f", built {manifest.get('built_at', '?')}"
+    finally:
+        index.close()
+    return problems, summary

@@ -1,0 +1,604 @@
+"""Build a new version of a folder index, streaming: documents in, cache segments out, one atomic swap at the end.
+
+Memory holds one chunk of texts waiting to be embedded and a few numbers per sentence;
+vectors, word pieces and terms go to cache segments as soon as they are computed, and
+the version's arrays (FAISS, BM25, passages) are assembled from the segments a chunk at
+a time when the build commits.
+"""
+
+from __future__ import annotations
+
+import array
+import contextlib
+import logging
+import os
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+
+from qa.embed.codec import PieceCodec
+from qa.embed.encoder import Embedded
+from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
+from qa.read.document import Document
+from qa.split import Sentence
+from qa.split.passages import windows
+from qa.split.terms import term_keys
+from qa.store.folder import bm25, dense
+from qa.store.folder.documents import DocumentWriter
+from qa.store.folder.files import fsync_dir, save_array, seal
+from qa.store.folder.layout import CACHE, FORMAT_VERSION, POINTER, new_version_name, write_pointer
+from qa.store.folder.segments import Cache, _ranges, text_key
+
+log = logging.getLogger(__name__)
+
+# Texts embedded per cache segment: a few seconds of work, so a killed build loses little.
+CHUNK_TEXTS = 1024
+# More segments than this in one version are merged into one (fewer files to open).
+MAX_SEGMENTS = 16
+# Rows kept fixed for score statistics (the whole index when it is smaller).
+SAMPLE = 4096
+SENTENCE_DTYPE = np.dtype(
+    [
+        ("doc", "<i4"),
+        ("start", "<i4"),
+        ("end", "<i4"),
+        ("quotable", "u1"),
+        ("context", "<i4"),
+        ("seg", "<i4"),
+        ("row", "<i8"),
+    ]
+)
+UNIT_DTYPE = np.dtype([("seg", "<i4"), ("row", "<i8")])
+PASSAGE_DTYPE = np.dtype([("first", "<i8"), ("last", "<i8"), ("context", "<i4")])
+
+
+@dataclass
+class Summary:
+    """What a commit wrote."""
+
+    version: str = ""
+    sentences: int = 0
+    documents: int = 0
+    embedded: int = 0
+    duplicates: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Previous:
+    """The live version a build updates: which documents it can carry over unchanged."""
+
+    def __init__(self, index) -> None:  # type: ignore[no-untyped-def]
+        self.index = index
+        self.manifest = index.manifest
+        self.documents: dict[str, dict] = index.manifest["documents"]
+
+
+class FolderWriter:
+    """Writes the next version of the index at ``root``.
+
+    Args:
+        root: the index folder (created if missing).
+        identity: model name, precision, dimension, vocabulary size: what the vectors are.
+        chunking: splitter version, window, stride: how sentences and passages are made.
+        embed: turns texts into embeddings (called a chunk at a time).
+        codec: quantiser for word-piece vectors, or None to train one on the first chunk.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        identity: dict,
+        chunking: dict,
+        embed: Callable[[list[str]], list[Embedded]],
+        codec: PieceCodec | None,
+        min_confidence: float | None = None,
+    ) -> None:
+        self.root = root
+        self.identity = identity
+        self.chunking = chunking
+        self.embed = embed
+        self.rebuilt_because = ""
+        _check_writable(root)
+        self.previous = self._previous()
+        self.cache_folder = root / CACHE / _safe(f"{identity['model']}-{identity['precision']}")
+        self.codec = codec or _stored_codec(self.cache_folder)
+        self.cache: Cache | None = None
+        if self.codec is not None:
+            self._open_cache()
+        self.min_confidence = min_confidence
+        if min_confidence is None and self.previous is not None:
+            self.min_confidence = self.previous.manifest.get("min_confidence")
+        self.name = new_version_name()
+        self.tmp = root / f".tmp-{self.name}"
+        self.tmp.mkdir()
+        self.docs = DocumentWriter(self.tmp / "documents.sqlite")
+        self.doc_names: list[str] = []
+        self.doc_state: dict[str, dict] = {}
+        self.text_owner: dict[str, str] = {}
+        self.duplicates: list[tuple[str, str]] = []
+        self.contexts: dict[str, int] = {}
+        self.context_keys = array.array("Q")
+        self.rows = {name: array.array(code) for name, code in (("doc", "i"), ("start", "i"), ("end", "i"))}
+        self.quotable = array.array("b")
+        self.context = array.array("i")
+        self.keys = array.array("Q")
+        self.pending: dict[int, str] = {}
+        self.embedded = 0
+
+    # -- the previous version -----------------------------------------------------------
+    def _previous(self) -> Previous | None:
+        from qa.store.folder.reader import FolderIndex
+
+        try:
+            index = FolderIndex.open(self.root, full_check=True)
+        except IndexMissingError:
+            return None
+        except (IndexCorruptError, IndexMismatchError) as exc:
+            self.rebuilt_because = str(exc).split(":")[0]
+            return None
+        manifest = index.manifest
+        same = {k: manifest["model"].get(k) for k in ("name", "precision", "dimension")} == {
+            "name": self.identity["model"],
+            "precision": self.identity["precision"],
+            "dimension": self.identity["dimension"],
+        }
+        if not same:
+            self.rebuilt_because = "the index was built with another model or precision"
+            index.close()
+            return None
+        if manifest.get("chunking") != self.chunking:
+            self.rebuilt_because = "the sentence splitting or passage settings changed"
+            index.close()
+            return None
+        return Previous(index)
+
+    def known(self) -> dict[str, str]:
+        """File digest of every document the live version holds and can carry over."""
+        if self.previous is None:
+            return {}
+        return {name: str(state.get("digest", "")) for name, state in self.previous.documents.items()}
+
+    # -- documents ---------------------------------------------------------------------
+    def keep(self, name: str) -> bool:
+        """Carry an unchanged document over from the live version.
+
+        Returns False when it cannot be (its stored text or vectors do not check out):
+        the caller reads the file again and calls `add`.
+        """
+        if self.previous is None or name not in self.previous.documents or self.cache is None:
+            return False
+        index = self.previous.index
+        number = index.table.numbers.get(name)
+        if number is None:
+            return False
+        document = index.table.get(number)
+        if document is None:
+            log.warning("the stored text of %s does not match its digest: reading it again", name)
+            return False
+        lo, hi = index.doc_range(number)
+        table = index.sentences[lo:hi]
+        contexts = index.table.contexts(np.unique(table["context"][table["context"] >= 0]))
+        context_of = dict(zip(np.unique(table["context"][table["context"] >= 0]).tolist(), contexts))
+        sentences = [
+            Sentence(int(r["start"]), int(r["end"]), bool(r["quotable"]), context_of.get(int(r["context"]), ""))
+            for r in table
+        ]
+        self._add(document, sentences, copied=True)
+        return True
+
+    def add(self, document: Document, sentences: Sequence[Sentence]) -> None:
+        """A new or changed document and its sentences."""
+        self._add(document, sentences, copied=False)
+
+    def _add(self, document: Document, sentences: Sequence[Sentence], copied: bool) -> None:
+        number = len(self.doc_names)
+        digest = self.docs.add(number, document)
+        self.doc_names.append(document.name)
+        self.doc_state[document.name] = {"digest": document.digest, "text": digest, "sentences": len(sentences)}
+        if digest in self.text_owner:
+            self.duplicates.append((document.name, self.text_owner[digest]))
+        else:
+            self.text_owner[digest] = document.name
+        texts = [document.text[s.start : s.end] for s in sentences]
+        keys = [text_key(t) for t in texts]
+        for s, key in zip(sentences, keys):
+            self.rows["doc"].append(number)
+            self.rows["start"].append(s.start)
+            self.rows["end"].append(s.end)
+            self.quotable.append(1 if s.quotable else 0)
+            self.context.append(self._context(s.context))
+            self.keys.append(key)
+        self._want(keys, texts)
+
+    def _context(self, text: str) -> int:
+        if not text:
+            return -1
+        number = self.contexts.get(text)
+        if number is None:
+            number = self.contexts[text] = len(self.contexts)
+            self.docs.add_context(number, text)
+            key = text_key(text)
+            self.context_keys.append(key)
+            self._want([key], [text])
+        return number
+
+    def _want(self, keys: list[int], texts: list[str]) -> None:
+        """Queue the texts the cache does not hold yet; embed a chunk once enough are waiting."""
+        if self.cache is not None and keys:
+            seg, _ = self.cache.lookup(np.asarray(keys, dtype=np.uint64))
+            missing = [(k, t) for k, t, s in zip(keys, texts, seg.tolist()) if s < 0]
+        else:
+            missing = list(zip(keys, texts))
+        for key, text in missing:
+            self.pending.setdefault(key, text)
+        if len(self.pending) >= CHUNK_TEXTS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Embed the waiting texts and persist them as one cache segment."""
+        if not self.pending:
+            return
+        keys = np.fromiter(self.pending.keys(), dtype=np.uint64, count=len(self.pending))
+        texts = list(self.pending.values())
+        _pause("embedding")
+        embedded = self.embed(texts)
+        if self.codec is None:
+            self.codec = _train_codec(embedded, self.cache_folder)
+            self._open_cache()
+        assert self.cache is not None
+        self.cache.add(keys, embedded, [term_keys(t) for t in texts])
+        self.embedded += len(texts)
+        self.pending.clear()
+
+    def _open_cache(self) -> None:
+        assert self.codec is not None
+        self.cache = Cache(self.cache_folder, self.codec, self.identity)
+        # A damaged segment is never used: its texts are embedded again.
+        for segment in list(self.cache.segments):
+            from qa.store.folder.files import damaged
+
+            if damaged(segment.folder, segment.manifest, full=True):
+                log.warning("cache segment %s is damaged: its sentences will be embedded again", segment.name)
+                shutil.rmtree(segment.folder, ignore_errors=True)
+                self.cache = None
+                break
+        if self.cache is None:
+            self.cache = Cache(self.cache_folder, self.codec, self.identity)
+
+    # -- commit ---------------------------------------------------------------------
+    def commit(self, on_phase: Callable[[str], None] = lambda phase: None) -> Summary:
+        """Write the version's arrays, seal it and make it live. Returns what was written."""
+        self.flush()
+        if not self.doc_names:
+            raise QAError("no readable documents: nothing to index")
+        assert self.cache is not None and self.codec is not None
+        self.docs_close()
+        _pause("writing")
+        on_phase("writing")
+        keys = np.frombuffer(self.keys, dtype=np.uint64) if len(self.keys) else np.zeros(0, np.uint64)
+        context_keys = (
+            np.frombuffer(self.context_keys, dtype=np.uint64) if self.context_keys else np.zeros(0, np.uint64)
+        )
+        seg, row = self.cache.lookup(keys)
+        cseg, crow = self.cache.lookup(context_keys)
+        if (seg < 0).any() or (cseg < 0).any():
+            raise QAError("internal error: a sentence was left without its embedding")
+        seg, row, cseg, crow = self._compact(seg, row, cseg, crow)
+        used = sorted(set(np.unique(seg).tolist()) | set(np.unique(cseg).tolist()))
+        renumber = np.full(len(self.cache.segments), -1, dtype=np.int32)
+        renumber[used] = np.arange(len(used), dtype=np.int32)
+        segments = [self.cache.segments[i] for i in used]
+
+        n = len(keys)
+        table = np.zeros(n, dtype=SENTENCE_DTYPE)
+        for name, values in self.rows.items():
+            table[name] = np.frombuffer(values, dtype=np.int32) if len(values) else 0
+        table["quotable"] = np.frombuffer(self.quotable, dtype=np.int8) if len(self.quotable) else 0
+        table["context"] = np.frombuffer(self.context, dtype=np.int32) if len(self.context) else -1
+        table["seg"], table["row"] = renumber[seg], row
+        contexts = np.zeros(len(context_keys), dtype=UNIT_DTYPE)
+        contexts["seg"], contexts["row"] = renumber[cseg], crow
+        save_array(self.tmp / "sentences.npy", table)
+        save_array(self.tmp / "contexts.npy", contexts)
+
+        gather = _Gather(segments)
+        doc_starts = np.ones(n, dtype=bool)
+        doc_starts[1:] = table["doc"][1:] != table["doc"][:-1]
+        first, last = windows(table["context"], doc_starts, self.chunking["window"], self.chunking["stride"])
+        passages = np.zeros(len(first), dtype=PASSAGE_DTYPE)
+        passages["first"], passages["last"] = first, last
+        passages["context"] = table["context"][first] if len(first) else -1
+        save_array(self.tmp / "passages.npy", passages)
+        on_phase("passage vectors")
+        self._passage_vectors(table, contexts, passages, gather)
+        on_phase("dense index")
+        dimension = self.identity["dimension"]
+        kinds = {
+            "sentences": dense.build(
+                self.tmp / "sentences.faiss",
+                n,
+                dimension,
+                lambda a, b: gather.vectors(table["seg"][a:b], table["row"][a:b]),
+            ),
+            "passages": dense.build(
+                self.tmp / "passages.faiss",
+                len(passages),
+                dimension,
+                lambda a, b: np.load(self.tmp / "passage-vectors.npy", mmap_mode="r")[a:b].astype(np.float32),
+            ),
+        }
+        on_phase("BM25")
+        bm25.build(self.tmp, "bm25-sentences", _sentence_terms(table, gather), n)
+        bm25.build(self.tmp, "bm25-passages", _passage_terms(table, contexts, passages, gather), len(passages))
+        save_array(self.tmp / "piece-idf.npy", _piece_idf(table, gather, n, self.identity.get("vocabulary", 0)))
+        rng = np.random.default_rng(0)
+        for kind, count in (("sentences", n), ("passages", len(passages))):
+            sample = np.sort(rng.choice(count, min(count, SAMPLE), replace=False)) if count else np.zeros(0)
+            save_array(self.tmp / f"sample-{kind}.npy", sample.astype(np.int64))
+        self.codec.save(self.tmp / "codec.npy")
+
+        on_phase("sealing")
+        manifest = {
+            "format": FORMAT_VERSION,
+            "model": {
+                "name": self.identity["model"],
+                "precision": self.identity["precision"],
+                "dimension": dimension,
+                "vocabulary": self.identity.get("vocabulary", 0),
+            },
+            "codec": {"parts": self.codec.parts, "digest": self.codec.digest},
+            "chunking": self.chunking,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "counts": {
+                "documents": len(self.doc_names),
+                "sentences": n,
+                "passages": len(passages),
+                "contexts": len(contexts),
+            },
+            "dense": kinds,
+            "segments": [s.name for s in segments],
+            "documents": self.doc_state,
+            "min_confidence": self.min_confidence,
+            "duplicates": self.duplicates,
+        }
+        seal(self.tmp, manifest)
+        final = self.root / self.name
+        self.tmp.rename(final)
+        fsync_dir(self.root)
+        _pause("swap")
+        write_pointer(self.root, self.name)
+        if self.previous is not None:
+            self.previous.index.close()
+        self._remove_stale()
+        return Summary(self.name, n, len(self.doc_names), self.embedded, list(self.duplicates))
+
+    def docs_close(self) -> None:
+        if self.docs is not None:
+            self.docs.close()
+
+    def _compact(
+        self, seg: np.ndarray, row: np.ndarray, cseg: np.ndarray, crow: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Merge the used rows into one segment when the version would span too many."""
+        assert self.cache is not None
+        all_seg = np.concatenate([seg, cseg])
+        all_row = np.concatenate([row, crow])
+        used = np.unique(all_seg)
+        if len(used) <= MAX_SEGMENTS:
+            return seg, row, cseg, crow
+        rows = {int(s): np.unique(all_row[all_seg == s]) for s in used}
+        moved = self.cache.merge(rows)
+        new_seg = np.empty_like(all_seg)
+        new_row = np.empty_like(all_row)
+        for s, (target, positions) in moved.items():
+            mask = all_seg == s
+            new_seg[mask] = target
+            new_row[mask] = positions[np.searchsorted(rows[s], all_row[mask])]
+        k = len(seg)
+        return new_seg[:k], new_row[:k], new_seg[k:], new_row[k:]
+
+    def _passage_vectors(self, table: np.ndarray, contexts: np.ndarray, passages: np.ndarray, gather: _Gather) -> None:
+        """A passage's vector: the normalised sum of its sentences' vectors and its context's."""
+        out = np.lib.format.open_memmap(
+            self.tmp / "passage-vectors.npy",
+            mode="w+",
+            dtype=np.float16,
+            shape=(len(passages), self.identity["dimension"]),
+        )
+        step = 16384
+        for a in range(0, len(passages), step):
+            chunk = passages[a : a + step]
+            lo, hi = int(chunk["first"][0]), int(chunk["last"].max()) + 1
+            vectors = gather.vectors(table["seg"][lo:hi], table["row"][lo:hi])
+            cumulative = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), np.cumsum(vectors, axis=0)])
+            sums = cumulative[chunk["last"] - lo + 1] - cumulative[chunk["first"] - lo]
+            has = chunk["context"] >= 0
+            if has.any():
+                ctx = contexts[chunk["context"][has]]
+                sums[has] += CONTEXT_IN_PASSAGE * gather.vectors(ctx["seg"], ctx["row"])
+            out[a : a + len(chunk)] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+        out.flush()
+        del out
+
+    def _remove_stale(self) -> None:
+        """Remove leftovers of killed builds, and versions older than the one before the live one.
+
+        The previous version stays one build longer: a reader that read the pointer just
+        before the swap can still open it.
+        """
+        keep = {self.name}
+        if self.previous is not None:
+            keep.add(self.previous.index.name)
+        segments_kept: set[str] = set()
+        for path in self.root.iterdir():
+            name = path.name
+            if name in keep:
+                segments_kept.update(_segments_of(path))
+                continue
+            if name.startswith((".tmp-v-", f".{POINTER}.")) or (name.startswith("v-") and path.is_dir()):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        cache_root = self.root / CACHE
+        for folder in cache_root.iterdir() if cache_root.is_dir() else []:
+            if folder == self.cache_folder:
+                assert self.cache is not None
+                self.cache.remove_except(segments_kept | {"codec.npy"})
+            elif folder.is_dir():
+                shutil.rmtree(folder, ignore_errors=True)
+
+    def abort(self) -> None:
+        """Drop the unfinished version (finished cache segments stay for the next build)."""
+        with contextlib.suppress(Exception):  # already closed or broken: nothing to keep
+            self.docs_close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.previous is not None:
+            self.previous.index.close()
+
+
+# A passage's vector counts its heading or definition term like one more sentence.
+CONTEXT_IN_PASSAGE = 1.0
+
+
+class _Gather:
+    """Reads vectors, pieces and terms of (segment, row) pairs from the version's segments."""
+
+    def __init__(self, segments: list) -> None:  # type: ignore[type-arg]
+        self.segments = segments
+
+    def vectors(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
+        out = np.empty((len(seg), self.segments[0].vectors.shape[1]), dtype=np.float32)
+        for s in np.unique(seg):
+            mask = seg == s
+            out[mask] = self.segments[int(s)].vectors[row[mask]]
+        return out
+
+    def ragged(self, seg: np.ndarray, row: np.ndarray, ptr: str, data: str) -> tuple[np.ndarray, np.ndarray]:
+        """(lengths, concatenated values) of a ragged field for each pair, in the given order."""
+        lengths = np.zeros(len(seg), dtype=np.int64)
+        parts: dict[int, np.ndarray] = {}
+        for s in np.unique(seg):
+            mask = np.flatnonzero(seg == s)
+            segment = self.segments[int(s)]
+            pointers = getattr(segment, ptr)
+            starts = np.asarray(pointers[row[mask]])
+            ends = np.asarray(pointers[row[mask] + 1])
+            lengths[mask] = ends - starts
+            parts[int(s)] = (mask, starts)  # type: ignore[assignment]
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        values = None
+        for s, (mask, starts) in parts.items():  # type: ignore[misc]
+            source = getattr(self.segments[s], data)
+            index = _ranges(starts, lengths[mask])
+            if values is None:
+                values = np.empty(int(offsets[-1]), dtype=source.dtype)
+            target = _ranges(offsets[mask], lengths[mask])
+            values[target] = source[index]
+        return lengths, values if values is not None else np.zeros(0, dtype=np.uint64)
+
+
+def _sentence_terms(table: np.ndarray, gather: _Gather, step: int = 65536):  # type: ignore[no-untyped-def]
+    for a in range(0, len(table), step):
+        lengths, terms = gather.ragged(table["seg"][a : a + step], table["row"][a : a + step], "term_ptr", "terms")
+        yield np.repeat(np.arange(a, a + len(lengths)), lengths), terms
+
+
+def _passage_terms(table, contexts, passages, gather, step: int = 16384):  # type: ignore[no-untyped-def]
+    for a in range(0, len(passages), step):
+        chunk = passages[a : a + step]
+        lo, hi = int(chunk["first"][0]), int(chunk["last"].max()) + 1
+        lengths, terms = gather.ragged(table["seg"][lo:hi], table["row"][lo:hi], "term_ptr", "terms")
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        starts = offsets[chunk["first"] - lo]
+        counts = offsets[chunk["last"] - lo + 1] - starts
+        units = np.repeat(np.arange(a, a + len(chunk)), counts)
+        values = terms[_ranges(starts, counts)]
+        has = chunk["context"] >= 0
+        if has.any():
+            ctx = contexts[chunk["context"][has]]
+            clengths, cterms = gather.ragged(ctx["seg"], ctx["row"], "term_ptr", "terms")
+            units = np.concatenate([units, np.repeat(np.arange(a, a + len(chunk))[has], clengths)])
+            values = np.concatenate([values, cterms])
+        yield units, values
+
+
+def _piece_idf(table: np.ndarray, gather: _Gather, n: int, vocabulary: int, step: int = 65536) -> np.ndarray:
+    """BM25's IDF of each vocabulary id over the sentences (how rare a word piece is)."""
+    df = np.zeros(max(vocabulary, 1), dtype=np.int64)
+    for a in range(0, n, step):
+        lengths, ids = gather.ragged(table["seg"][a : a + step], table["row"][a : a + step], "piece_ptr", "piece_ids")
+        sentence = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
+        pairs = np.unique(ids.astype(np.int64) * (step + 1) + sentence)
+        counts = np.bincount(pairs // (step + 1), minlength=len(df))
+        if len(counts) > len(df):
+            df = np.concatenate([df, np.zeros(len(counts) - len(df), dtype=np.int64)])
+        df[: len(counts)] += counts
+    return np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _segments_of(version: Path) -> set[str]:
+    import json
+
+    try:
+        return set(json.loads((version / "manifest.json").read_text()).get("segments", []))
+    except (OSError, ValueError, AttributeError):
+        return set()
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:120]
+
+
+def _stored_codec(folder: Path) -> PieceCodec | None:
+    path = folder / "codec.npy"
+    if not path.is_file():
+        return None
+    try:
+        return PieceCodec.load(path)
+    except (OSError, ValueError):
+        log.warning("the word-piece codebook in %s is unreadable: the cache there is rebuilt", folder)
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+# The codebook is trained once per cache, on the first chunk's word pieces.
+CODEC_PARTS = 48
+
+
+def _train_codec(embedded: Sequence[Embedded], folder: Path) -> PieceCodec:
+    from qa.store.folder.files import fsync_file
+
+    sample = np.concatenate([e.tokens for e in embedded if len(e.tokens)])
+    codec = PieceCodec.train(sample, CODEC_PARTS)
+    folder.mkdir(parents=True, exist_ok=True)
+    tmp = folder / ".codec.npy.tmp"
+    codec.save(tmp)
+    fsync_file(tmp)
+    os.replace(tmp, folder / "codec.npy")
+    return codec
+
+
+def _pause(phase: str) -> None:
+    """For the crash tests: with QA_TEST_PAUSE=<phase>, stop at that phase (and say so) until killed."""
+    if os.environ.get("QA_TEST_PAUSE") != phase:
+        return
+    import sys
+    import time
+
+    print(f"paused at {phase}", file=sys.stderr, flush=True)
+    time.sleep(3600)
+
+
+def _check_writable(root: Path) -> None:
+    """Fail before any embedding when the index folder cannot be written."""
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        probe = root / f".probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise QAError(f"cannot write the index folder {root} ({exc.strerror or exc})") from None
