@@ -8,7 +8,10 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.web_fixtures import SEED_DOCUMENT, document_parts
+from qa import Answer, Assistant
+from qa.build import build_index
+from tests.web_fixtures import HOSTILE_DOCUMENT, SEED_DOCUMENT, document_parts
+from web import create_app
 from web.validation import MAX_BODY_BYTES, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K
 
 QUESTION = "How many troops will remain in Iraq?"
@@ -72,9 +75,42 @@ def test_ask_response_is_exactly_answer_to_dict(web_client: FlaskClient, web_ass
     assert body == expected
 
 
+# Twenty-two sentences that answer BERTHS_QUESTION equally well: more than any top_k asks for.
+BERTHS = ["Alder", "Birch", "Cedar", "Elm", "Fir", "Hazel", "Juniper", "Larch", "Maple", "Oak", "Pine"]
+BERTHS += ["Rowan", "Spruce", "Willow", "Yew", "Ash", "Beech", "Holly", "Lime", "Poplar", "Aspen", "Cherry"]
+BERTHS_QUESTION = "Which berths are reserved for fishing boats?"
+
+
+@pytest.fixture(scope="module")
+def berths_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
+    docs, index = tmp_path_factory.mktemp("berths-docs"), tmp_path_factory.mktemp("berths-index")
+    lines = [f"Berth {n}, the {name} berth, is reserved for fishing boats." for n, name in enumerate(BERTHS, 1)]
+    (docs / "berths.txt").write_text("Harbour berths\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    build_index(docs, index)
+    return create_app({"ASSISTANT": Assistant.open(index), "INDEX_DIR": str(index), "API_TOKEN": None}).test_client()
+
+
+@pytest.mark.parametrize("top_k", [1, 2, 5, 10, MAX_TOP_K])
+def test_top_k_is_the_number_of_quotes(berths_client: FlaskClient, top_k: int) -> None:
+    body = ask(berths_client, {"question": BERTHS_QUESTION, "top_k": top_k}).get_json()
+    assert body["answered"] is True
+    assert len(body["quotes"]) == top_k
+    assert len({quote["text"] for quote in body["quotes"]}) == top_k  # no quote twice
+    scores = [quote["score"] for quote in body["quotes"]]
+    assert scores == sorted(scores, reverse=True)
+    if top_k < MAX_TOP_K:  # a larger top_k adds quotes after the same best ones
+        more = ask(berths_client, {"question": BERTHS_QUESTION, "top_k": top_k + 1}).get_json()["quotes"]
+        assert more[:top_k] == body["quotes"]
+
+
+def test_top_k_defaults_to_3(berths_client: FlaskClient) -> None:
+    assert len(ask(berths_client, {"question": BERTHS_QUESTION}).get_json()["quotes"]) == 3
+
+
 @pytest.mark.parametrize("top_k", [1, 2, MAX_TOP_K])
-def test_top_k_bounds_the_quotes(web_client: FlaskClient, top_k: int) -> None:
+def test_top_k_bounds_the_quotes_of_a_real_answer(web_client: FlaskClient, top_k: int) -> None:
     body = ask(web_client, {"question": QUESTION, "top_k": top_k}).get_json()
+    assert body["answer"].startswith(ANSWER_START)
     assert 1 <= len(body["quotes"]) <= top_k
 
 
@@ -257,17 +293,66 @@ HOSTILE_QUESTIONS = [
 ]
 
 
+# What each hostile question must get. "long": 400, over the length limit. "troops": the
+# answer about the troops, whatever the noise around the question. "markup": a quote of
+# the document full of markup, its markup as text. "declined": not found, no quotes.
+# "either": ranking decides; any quote is still verbatim.
+HOSTILE_EXPECTED = {
+    "10kb": "long",
+    "10kb-sentences": "long",
+    "many-lines": "long",
+    "control-chars": "troops",
+    "emoji": "troops",
+    "html-script": "markup",
+    "html-img": "markup",
+    "only-control-chars": "declined",
+    "only-invisible-chars": "declined",
+    "rtl-override": "declined",
+    "sql-union": "declined",
+    "template-injection": "declined",
+    "path-traversal": "declined",
+    "punctuation": "declined",
+    "mixed-scripts": "either",
+    "combining-marks": "either",
+    "sql": "either",
+    "lone-surrogates": "either",
+    "one-char": "either",
+}
+
+
+def test_every_hostile_question_has_an_expectation() -> None:
+    assert {param.id for param in HOSTILE_QUESTIONS} == set(HOSTILE_EXPECTED)
+
+
 @pytest.mark.parametrize("question", HOSTILE_QUESTIONS)
-def test_hostile_questions_get_200_or_a_clear_400(web_client: FlaskClient, question: str) -> None:
+def test_hostile_questions_get_a_quote_a_decline_or_a_clear_400(
+    web_client: FlaskClient, web_assistant, request: pytest.FixtureRequest, question: str
+) -> None:
+    expected = HOSTILE_EXPECTED[request.node.callspec.id]
     # ensure_ascii keeps lone surrogates as \\ud800 escapes, the way a hostile client sends them.
     data = json.dumps({"question": question, "history": [{"question": question, "answer": question}]})
     response = web_client.post("/ask", data=data, content_type="application/json")
-    assert response.status_code in (200, 400), response.get_data(as_text=True)
+    if expected == "long":
+        error = assert_error(response, 400, "bad_request")
+        assert error["message"] == f"'question' is longer than {MAX_QUESTION_CHARS} characters"
+        return
+    assert response.status_code == 200, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
-    if response.status_code == 200:
-        assert_answer_shape(response.get_json())
-    else:
-        assert_error(response, 400, "bad_request")
+    body = response.get_json()
+    assert_answer_shape(body)
+    body["question"].encode("utf-8")  # no lone surrogate comes back
+    if expected == "declined":
+        assert body["answered"] is False and body["quotes"] == []
+        assert body["answer"] == Answer(question="", answered=False).answer  # the not-found sentence
+    elif expected == "troops":
+        assert body["answered"] is True and body["answer"].startswith(ANSWER_START)
+        assert body["quotes"][0]["document"] == SEED_DOCUMENT
+    elif expected == "markup":
+        assert body["answered"] is True and body["quotes"][0]["document"] == HOSTILE_DOCUMENT
+        assert "<script>alert(1)</script>" in body["answer"] or "<img src=x onerror=alert(1)>" in body["answer"]
+    for quote in body["quotes"]:  # word for word from the document, wherever it came from
+        assert web_assistant.document_text(quote["document"])[quote["start"] : quote["end"]] == quote["text"]
+    assert "49" not in body["answer"]  # no template was evaluated
 
 
 def test_questions_of_only_invisible_characters_are_not_found(web_client: FlaskClient) -> None:

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
+import os
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from web.server import _bind
+import pytest
+
+from bench.httpload import free_port
+from tests.web_fixtures import ROOT
+from web import server
+from web.server import BufferingWorker, _bind
 from web.validation import MAX_BODY_BYTES
 
 
@@ -26,8 +36,9 @@ def test_gunicorn_serves_answers(live_server: str) -> None:
         live_server + "/ask", json.dumps({"question": "How many troops will remain in Iraq?"}).encode()
     )
     assert status == 200
-    assert headers["Server"].startswith("gunicorn")
+    assert "Server" not in headers  # no banner naming the server and its version
     assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Cache-Control"] == "no-store"
     assert body["answer"].startswith("Some 2,500 troops will remain")
 
 
@@ -66,10 +77,160 @@ def test_gunicorn_answers_requests_concurrently(live_server: str) -> None:
     body = json.dumps({"question": "Which general was killed near Baghdad airport in 2020?"}).encode()
     with ThreadPoolExecutor(8) as pool:
         statuses = [status for status, _, _ in pool.map(lambda _: post(live_server + "/ask", body), range(16))]
-    # Four threads answer at once (under the cap of 8); gunicorn queues the rest.
+    # Four questions are answered at once (the cap is --threads); the other four wait for a slot.
     assert statuses == [200] * 16
+
+
+def raw_get(url: str, path: str, host: str) -> tuple[int, str, bytes]:
+    """GET with exactly this Host header: (status, content type, body)."""
+    address, port = url.removeprefix("http://").rsplit(":", 1)
+    connection = http.client.HTTPConnection(address, int(port), timeout=30)
+    connection.putrequest("GET", path, skip_host=True)
+    connection.putheader("Host", host)
+    connection.endheaders()
+    response = connection.getresponse()
+    result = response.status, response.getheader("Content-Type", ""), response.read()
+    connection.close()
+    return result
+
+
+def test_a_foreign_host_is_refused(live_server: str) -> None:
+    # What a page of evil.example that re-pointed its name at 127.0.0.1 would send.
+    port = live_server.rsplit(":", 1)[1]
+    status, content_type, body = raw_get(live_server, "/health", f"evil.example:{port}")
+    assert status == 400 and content_type == "application/json"
+    assert json.loads(body)["error"]["code"] == "unknown_host"
+    status, content_type, _ = raw_get(live_server, "/", f"evil.example:{port}")
+    assert status == 400 and content_type.startswith("text/html")
+    for host in [f"127.0.0.1:{port}", f"localhost:{port}", "localhost"]:
+        assert raw_get(live_server, "/health", host)[0] == 200, host
+
+
+# -- settings ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch) -> list:
+    """`serve` runs until interrupted: this keeps what it would have run instead, as (app, options)."""
+    runs: list = []
+    monkeypatch.setattr(server._Gunicorn, "run", lambda self: runs.append((self.application, self.options)))
+    monkeypatch.delenv("QA_API_TOKEN", raising=False)
+    return runs
+
+
+@pytest.mark.parametrize("threads", [1, 4, 7])
+def test_the_cap_is_the_threads_and_the_worker_has_room_for_more(started: list, threads: int) -> None:
+    server.serve(port=0, threads=threads, workers=2, index_dir="nowhere")
+    [(app, options)] = started
+    assert app.config["MAX_CONCURRENT"] == threads
+    assert app.extensions["qa_cap"].slots._value == threads
+    # More threads than slots: a question over the cap reaches the app, waits, and gets 503 busy.
+    assert options["threads"] == 2 * threads
+    assert options["workers"] == 2
+    assert issubclass(options["worker_class"], BufferingWorker)
+    assert options["worker_class"].request_seconds == server.REQUEST_SECONDS
+
+
+def test_serving_every_address_without_a_token_warns(started: list, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="gunicorn.error"):
+        server.serve(host="0.0.0.0", port=0, index_dir="nowhere")
+    assert "without QA_API_TOKEN" in caplog.text and "IP addresses, localhost" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="gunicorn.error"):
+        server.serve(host="127.0.0.1", port=0, index_dir="nowhere")
+    assert "without QA_API_TOKEN" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("QA_ALLOWED_HOSTS", "http://qa.example.com/", "QA_ALLOWED_HOSTS: 'http://qa.example.com/' is not a host name"),
+        ("QA_API_TOKEN", "two words", "QA_API_TOKEN holds spaces"),
+        ("QA_API_TOKEN", "   ", "QA_API_TOKEN is blank"),
+        ("WEB_CONCURRENCY", "abc", "WEB_CONCURRENCY='abc' is not a whole number"),
+    ],
+)
+def test_bad_settings_in_the_environment_are_one_line(tmp_path: Path, variable: str, value: str, message: str) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), variable: value}
+    command = [sys.executable, "-m", "qa", "serve", "--port", str(free_port()), "--index", str(tmp_path)]
+    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Error: {message}")
 
 
 def test_bind_address_formats() -> None:
     assert _bind("127.0.0.1", 8000) == "127.0.0.1:8000"
     assert _bind("::1", 8000) == "[::1]:8000"
+
+
+# -- memory over index rebuilds ----------------------------------------------------------------
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+@pytest.fixture
+def rebuild(web_docs_dir: Path, tmp_path: Path):
+    """An index of a copy of the web documents, and a function that changes a document and
+    rebuilds the index (a new version, swapped in, as `qa index` does); yields (index, rebuild)."""
+    import shutil
+
+    from qa.build import build_index
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(web_docs_dir, docs)
+    build_index(docs, index)
+    count = iter(range(10**6))
+
+    def again() -> None:
+        (docs / "update.txt").write_text(f"Update number {next(count)} was published today.\n")
+        build_index(docs, index)
+
+    return index, again
+
+
+def test_a_replaced_assistant_is_freed_and_its_memory_released(rebuild, monkeypatch) -> None:
+    import threading
+    import weakref
+
+    from web import loader as loader_module
+    from web.loader import AssistantLoader
+
+    released = threading.Event()
+    monkeypatch.setattr(loader_module, "RELEASE_DELAY_SECONDS", 0.0)
+    monkeypatch.setattr(loader_module, "release_memory", released.set)
+    index, again = rebuild
+    loader = AssistantLoader(index)
+    first = weakref.ref(loader.get())
+    again()
+    assert loader.get() is not first()
+    assert first() is None  # nothing kept it
+    assert released.wait(timeout=5)
+
+
+def test_memory_stays_flat_over_index_rebuilds_while_serving(rebuild) -> None:
+    """Rebuilds picked up by 4 threads answering at once: without handing freed memory back,
+    each left tens of MB behind in the threads' malloc arenas."""
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    from web import create_app
+
+    index, again = rebuild
+    client = create_app({"INDEX_DIR": str(index)}).test_client()
+
+    def ask(_: int) -> int:
+        return client.post("/ask", json={"question": "How many troops will remain in Iraq?"}).status_code
+
+    figures = []
+    with threadpool_limits(1), ThreadPoolExecutor(4) as pool:  # one core per request thread, as the server does
+        for _ in range(9):
+            again()
+            assert list(pool.map(ask, range(8))) == [200] * 8
+            time.sleep(1.3)  # the release comes a second after the old assistant is freed
+            figures.append(round(rss_mb()))
+    assert max(figures[1:]) - figures[0] < 80, figures

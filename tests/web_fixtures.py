@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -130,3 +131,21 @@ def _wait_for_server(process: subprocess.Popen, logs: Path) -> str:
     pytest.fail(
         f"the server did not become healthy (url {url or 'never printed'}):\n{(logs / 'stderr.log').read_text()}"
     )
+
+
+@contextlib.contextmanager
+def running_server(index_dir: Path, logs: Path, env: dict[str, str] | None = None, **serve_options) -> Iterator[str]:
+    """`web.server.serve(**serve_options)` in a subprocess on a free loopback port; yields its URL.
+
+    ``env`` replaces the environment (QA_API_TOKEN is dropped from it, as for `live_server`).
+    """
+    env = {k: v for k, v in (os.environ if env is None else env).items() if k != "QA_API_TOKEN"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    options = {"host": "127.0.0.1", "port": 0, "index_dir": str(index_dir), **serve_options}
+    code = f"from web.server import serve; serve(**{options!r})"
+    with open(logs / "stdout.log", "wb") as stdout, open(logs / "stderr.log", "wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
+    try:
+        yield _wait_for_server(process, logs)
+    finally:
+        stop_server(process)

@@ -15,8 +15,10 @@ from web.validation import MAX_BODY_BYTES
 DEFAULTS: dict[str, Any] = {
     "INDEX_DIR": "embeddings",
     "API_TOKEN": None,
-    "MAX_CONCURRENT": 8,
-    "CAP_WAIT_SECONDS": 0.2,
+    "ALLOWED_HOSTS": (),
+    "BIND_HOST": None,
+    "MAX_CONCURRENT": 8,  # `qa serve` sets its --threads
+    "CAP_WAIT_SECONDS": 1.0,
     "ASSISTANT": None,
 }
 
@@ -27,13 +29,21 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     Args:
         config: overrides of `DEFAULTS`: INDEX_DIR (default $QA_INDEX or "embeddings"),
             API_TOKEN (default $QA_API_TOKEN; when set, /ask and /documents/ need it as a
-            bearer token), MAX_CONCURRENT (questions answered at once per process),
-            ASSISTANT (an already-open `qa.Assistant`, for tests).
+            bearer token), ALLOWED_HOSTS (host names answered besides IP addresses and
+            localhost; default $QA_ALLOWED_HOSTS), BIND_HOST (the address the server
+            listens on: a name is answered too), MAX_CONCURRENT (questions answered at
+            once per process; `qa serve` sets its --threads), CAP_WAIT_SECONDS (how long a
+            question waits for a free slot before 503 busy), ASSISTANT (an already-open
+            `qa.Assistant`, for tests).
+
+    Raises:
+        ConfigError: a setting from the environment cannot be used; the message is one line.
     """
     app = Flask(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config["INDEX_DIR"] = os.environ.get("QA_INDEX") or DEFAULTS["INDEX_DIR"]
     app.config["API_TOKEN"] = os.environ.get("QA_API_TOKEN") or None
+    app.config["ALLOWED_HOSTS"] = security.allowed_hosts_setting(os.environ.get("QA_ALLOWED_HOSTS", ""))
     app.config.update(config or {})
     # Werkzeug refuses a larger Content-Length outright; /ask counts the bytes of the rest
     # (chunked bodies included), so one byte of slack lets it tell "over the limit" apart.

@@ -49,9 +49,11 @@ def ask() -> Response:
     if not _has_visible_text(question.question):
         # Only control or invisible characters: nothing to search for, so nothing is found.
         return jsonify(Answer(question=question.question, answered=False).to_dict())
+    # Opening a rebuilt index takes a moment: outside the cap, so that the wait for it is no "busy".
+    current = assistant()
     with current_app.extensions["qa_cap"].slot():
         try:
-            answer = assistant().ask(question.question, top_k=question.top_k, history=question.history)
+            answer = current.ask(question.question, top_k=question.top_k, history=question.history)
         except BadQuestionError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
         except QAError as exc:
