@@ -10,14 +10,25 @@ from flask.testing import FlaskClient
 
 from qa import Answer, Assistant
 from qa.build import build_index
-from tests.web_fixtures import HOSTILE_DOCUMENT, SEED_DOCUMENT, document_parts
+from tests.web_fixtures import (
+    CONFLICT_DOCUMENTS,
+    CONFLICT_QUESTION,
+    HOSTILE_DOCUMENT,
+    SEED_DOCUMENT,
+    document_parts,
+)
 from web import create_app
 from web.validation import MAX_BODY_BYTES, MAX_HISTORY_TURNS, MAX_QUESTION_CHARS, MAX_TOP_K
 
 QUESTION = "How many troops will remain in Iraq?"
 ANSWER_START = "Some 2,500 troops will remain"
-ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"}
-QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"}
+DEFENSE_QUESTION = "What defense system shot down the drones on Monday?"
+# The first version's fields, and those added beside them (explained quotes, confidence, conflicts).
+ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"} | {"confidence", "threshold", "conflicts"}
+QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"} | {"matched", "evidence"}
+MATCH_KEYS = {"word", "start", "end", "similarity"}
+EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence"}
+HEALTH_KEYS = {"status", "model", "documents", "sentences", "built_at"} | {"engine", "min_confidence"}
 
 
 def ask(client: FlaskClient, body: Any, **kwargs: Any):
@@ -42,13 +53,22 @@ def assert_answer_shape(body: dict) -> None:
     assert isinstance(body["answered"], bool)
     assert isinstance(body["answer"], str) and body["answer"]
     assert isinstance(body["took_ms"], float | int) and body["took_ms"] >= 0
+    assert isinstance(body["confidence"], float | int) and isinstance(body["threshold"], float | int)
+    assert isinstance(body["conflicts"], list)
     for quote in body["quotes"]:
         assert set(quote) == QUOTE_KEYS
         assert isinstance(quote["start"], int) and isinstance(quote["end"], int)
         assert 0 <= quote["start"] < quote["end"]
         assert quote["text"] in quote["context"]
-    if not body["answered"]:
-        assert body["quotes"] == []
+        for match in quote["matched"]:
+            assert set(match) == MATCH_KEYS
+            assert 0 <= match["start"] < match["end"] <= len(quote["text"])  # inside the quote's text
+        assert set(quote["evidence"]) == EVIDENCE_KEYS
+    if body["answered"]:
+        assert body["confidence"] >= body["threshold"] > 0
+    else:
+        assert body["quotes"] == [] and body["conflicts"] == []
+        assert body["confidence"] < body["threshold"] or body["confidence"] == 0
 
 
 # -- success -------------------------------------------------------------------------
@@ -73,6 +93,52 @@ def test_ask_response_is_exactly_answer_to_dict(web_client: FlaskClient, web_ass
     expected = web_assistant.ask(QUESTION, top_k=2).to_dict()
     body.pop("took_ms"), expected.pop("took_ms")
     assert body == expected
+
+
+def test_quotes_mark_the_question_words_they_hold(web_client: FlaskClient) -> None:
+    body = ask(web_client, {"question": QUESTION}).get_json()
+    first = body["quotes"][0]
+    found = {first["text"][m["start"] : m["end"]].lower() for m in first["matched"]}
+    assert {"troops", "remain"} <= found
+    for match in first["matched"]:
+        assert 0 < match["similarity"] <= 1
+        assert match["word"].lower()[:4] == first["text"][match["start"] : match["end"]].lower()[:4]
+
+
+def test_evidence_explains_the_order_and_the_threshold(web_client: FlaskClient) -> None:
+    body = ask(web_client, {"question": QUESTION, "top_k": 3}).get_json()
+    health = web_client.get("/health").get_json()
+    assert body["threshold"] == health["min_confidence"]
+    for quote in body["quotes"]:
+        evidence = quote["evidence"]
+        assert evidence["word_match"] == quote["score"]  # the order of the quotes
+        assert evidence["confidence"] == max(evidence["word_match"], evidence["cosine"])
+        assert -1 <= evidence["cosine"] <= 1 and evidence["bm25"] >= 0
+    assert body["quotes"][0]["evidence"]["bm25"] > 0  # it shares "troops" and "remain"
+    assert [q["score"] for q in body["quotes"]] == sorted((q["score"] for q in body["quotes"]), reverse=True)
+    assert body["confidence"] >= body["quotes"][0]["evidence"]["confidence"]
+    assert body["conflicts"] == []  # one document: nothing to disagree with
+
+
+def test_a_declined_question_says_how_close_it_came(web_client: FlaskClient) -> None:
+    body = ask(web_client, {"question": "What is the boiling point of tungsten in kelvin?"}).get_json()
+    assert body["answered"] is False
+    assert 0 <= body["confidence"] < body["threshold"] == web_client.get("/health").get_json()["min_confidence"]
+
+
+def test_sources_that_disagree_are_reported(conflict_client: FlaskClient) -> None:
+    body = ask(conflict_client, {"question": CONFLICT_QUESTION}).get_json()
+    assert_answer_shape(body)
+    [conflict] = body["conflicts"]
+    assert set(conflict) == {"kind", "values", "note", "quotes"}
+    assert conflict["kind"] == "number"
+    assert sorted(conflict["values"]) == ["503 metres", "512 metres"]
+    assert conflict["note"] == f"the documents disagree: {conflict['values'][0]} vs {conflict['values'][1]}"
+    assert {q["document"] for q in conflict["quotes"]} == set(CONFLICT_DOCUMENTS)
+    for quote, value in zip(conflict["quotes"], conflict["values"]):
+        assert set(quote) == {"text", "document", "start", "end"}
+        assert value in quote["text"]
+        assert CONFLICT_DOCUMENTS[quote["document"]][quote["start"] : quote["end"]] == quote["text"]
 
 
 # Twenty-two sentences that answer BERTHS_QUESTION equally well: more than any top_k asks for.
@@ -133,7 +199,7 @@ def test_unanswerable_question_abstains(web_client: FlaskClient) -> None:
 
 def test_quote_offsets_index_the_document_page(web_client: FlaskClient) -> None:
     """text[start:end] of the document served at /documents/<path> is the quote, for every quote."""
-    questions = [QUESTION, "Which general was killed near Baghdad airport in 2020?", "Who contributed reporting?"]
+    questions = [QUESTION, "Which general was killed near Baghdad airport in 2020?", DEFENSE_QUESTION]
     checked = 0
     for question in questions:
         for quote in ask(web_client, {"question": question, "top_k": 5}).get_json()["quotes"]:
@@ -367,8 +433,10 @@ def test_health_reports_the_index(web_client: FlaskClient) -> None:
     response = web_client.get("/health")
     assert response.status_code == 200
     body = response.get_json()
-    assert set(body) == {"status", "model", "documents", "sentences", "built_at"}
+    assert set(body) == HEALTH_KEYS
     assert body["status"] == "ok"
+    assert body["engine"] == "folder"
+    assert 0 < body["min_confidence"] < 1
     assert body["documents"] == 2
     assert body["sentences"] > 10
     assert body["model"]
@@ -384,13 +452,22 @@ def test_openapi_describes_ask_and_health(web_client: FlaskClient) -> None:
     ask_op = spec["paths"]["/ask"]["post"]
     assert set(ask_op["responses"]) == {"200", "400", "401", "413", "415", "503"}
     assert set(spec["paths"]["/health"]["get"]["responses"]) == {"200", "503"}
+    schemas = spec["components"]["schemas"]
+    # Every field of an answer and of /health is described, the evidence signal by signal.
+    assert set(schemas["Answer"]["properties"]) == ANSWER_KEYS
+    assert set(schemas["Quote"]["properties"]) == QUOTE_KEYS
+    assert set(schemas["Match"]["properties"]) == MATCH_KEYS
+    assert set(schemas["Evidence"]["properties"]) == EVIDENCE_KEYS
+    assert all(field.get("description") for field in schemas["Evidence"]["properties"].values())
+    assert set(schemas["Health"]["properties"]) == HEALTH_KEYS
+    assert schemas["Unavailable"]["properties"]["status"]["enum"] == ["no index", "degraded"]
     request = spec["components"]["schemas"]["AskRequest"]["properties"]
     assert request["top_k"]["maximum"] == MAX_TOP_K
     assert spec["components"]["schemas"]["AskRequest"]["additionalProperties"] is False
     assert "security" not in ask_op
 
 
-def test_openapi_schema_matches_a_real_answer(web_client: FlaskClient) -> None:
+def test_openapi_schema_matches_a_real_answer(web_client: FlaskClient, conflict_client: FlaskClient, tmp_path) -> None:
     jsonschema_rs = pytest.importorskip("jsonschema_rs")  # comes with schemathesis
     spec = web_client.get("/openapi.json").get_json()
     schemas = spec["components"]["schemas"]
@@ -400,7 +477,12 @@ def test_openapi_schema_matches_a_real_answer(web_client: FlaskClient) -> None:
         jsonschema_rs.Draft4Validator({**schemas[name], "components": spec["components"]}).validate(instance)
 
     validate(ask(web_client, {"question": QUESTION}).get_json(), "Answer")
+    validate(ask(web_client, {"question": "What is the boiling point of tungsten in kelvin?"}).get_json(), "Answer")
+    validate(ask(web_client, {"question": "\u200b"}).get_json(), "Answer")
+    validate(ask(conflict_client, {"question": CONFLICT_QUESTION}).get_json(), "Answer")
     validate(web_client.get("/health").get_json(), "Health")
+    degraded = create_app({"INDEX_DIR": str(tmp_path / "nothing")}).test_client().get("/health")
+    validate(degraded.get_json(), "Unavailable")
     validate(ask(web_client, {}).get_json(), "Error")
     validate({"question": QUESTION, "top_k": 3, "history": [{"question": "a", "answer": "b"}]}, "AskRequest")
     with pytest.raises(jsonschema_rs.ValidationError):

@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.web_fixtures import ARTIFACTS, HOSTILE_DOCUMENT, HOSTILE_QUESTION, SEED_DOCUMENT, SEEDS
+from tests.web_fixtures import (
+    ARTIFACTS,
+    CONFLICT_DOCUMENTS,
+    CONFLICT_QUESTION,
+    HOSTILE_DOCUMENT,
+    HOSTILE_QUESTION,
+    SEED_DOCUMENT,
+    SEEDS,
+    running_server,
+    server_process,
+)
 
 CHROMIUM = Path(os.environ.get("QA_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -23,6 +35,8 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
+QUESTION = "How many troops will remain in Iraq?"
+DEFENSE_QUESTION = "What defense system shot down the drones on Monday?"
 
 
 def _unavailable() -> str | None:
@@ -99,6 +113,15 @@ class Page:
             self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full_page)
 
+    def screenshot_tall(self, name: str, height: int) -> None:
+        """A screenshot from the top of a taller window: the whole conversation, the question box at the bottom."""
+        size = self.page.viewport_size
+        self.page.set_viewport_size({"width": size["width"] if size else 1280, "height": height})
+        self.page.evaluate("window.scrollTo(0, 0)")
+        self.screenshot(name)
+        if size:
+            self.page.set_viewport_size(size)
+
     def close(self) -> None:
         self.context.close()
 
@@ -128,7 +151,12 @@ def test_a_question_gets_a_quoted_answer_with_its_source(chat: Page) -> None:
     text = (SEEDS / SEED_DOCUMENT).read_text(encoding="utf-8")
     start = text.index("Some 2,500 troops")
     end = text.index("Iraqi forces.", start) + len("Iraqi forces.")
-    expect(link).to_have_attribute("href", f"/documents/{SEED_DOCUMENT}?start={start}&end={end}")
+    # The link goes to the quote, with the matched words as document offsets.
+    href = link.get_attribute("href") or ""
+    assert href.startswith(f"/documents/{SEED_DOCUMENT}?start={start}&end={end}&words="), href
+    spans = [tuple(map(int, pair.split("-"))) for pair in href.split("&words=")[1].split(",")]
+    assert {"troops", "remain"} <= {text[a:b] for a, b in spans}
+    assert all(start <= a < b <= end for a, b in spans)
 
     # The passage around the quote, with the quote highlighted.
     context = primary.locator(".quote__context")
@@ -147,11 +175,122 @@ def test_a_question_gets_a_quoted_answer_with_its_source(chat: Page) -> None:
     chat.watch(document)
     document.wait_for_load_state()
     mark = document.locator("mark#quote")
-    expect(mark).to_have_text(quoted)
+    expect(mark).to_have_text(quoted)  # the words are marked inside it, the text unchanged
     expect(mark).to_be_in_viewport()
+    words = mark.locator("b.match")
+    assert {"troops", "remain"} <= set(words.all_text_contents())
+    assert document.locator("article b.match").count() == words.count()  # only inside the quote
+    expect(document.locator(".document__note")).to_contain_text("underlined")
     document.screenshot(path=str(ARTIFACTS / "document-desktop.png"))
+    document.screenshot(path=str(ARTIFACTS / "document-matched-words-desktop.png"))
     document.close()
     expect(answer).to_be_visible()
+
+
+def test_matched_words_are_highlighted_and_why_explains_the_answer(chat: Page) -> None:
+    page, expect = chat.page, chat.expect
+    chat.ask(QUESTION)
+    primary = chat.last(".message--answer").locator(".quote--primary")
+    quote = primary.locator("blockquote")
+    expect(quote).to_have_text(
+        "Some 2,500 troops will remain as the coalition shifts to an advisory mission to continue supporting "
+        "Iraqi forces."
+    )
+    # The question's words are wrapped, in place, in an element of their own that stands out.
+    matches = quote.locator(".match")
+    assert {"troops", "remain"} <= set(matches.all_text_contents())
+    assert matches.first.evaluate("e => e.tagName") == "B"
+    highlight = matches.first.evaluate("e => getComputedStyle(e).backgroundColor")
+    plain = quote.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert highlight != plain and highlight not in ("rgba(0, 0, 0, 0)", "transparent")
+
+    # "Why this answer?" opens the evidence, in sentences.
+    why = primary.locator(".why")
+    expect(why).to_be_hidden()
+    primary.get_by_text("Why this answer?").click()
+    expect(why).to_be_visible()
+    expect(why).to_contain_text("Words of your question found in this sentence: troops, remain")
+    for label in ["Word match", "Meaning", "Same words", "Nearby sentences", "Confidence"]:
+        expect(why.locator("dt", has_text=label)).to_be_visible()
+    expect(why).to_contain_text("Quotes are listed in this order.")
+    expect(why).to_contain_text("An answer is given only when the best quote reaches 50%.")
+    expect(why).to_contain_text(re.compile(r"Confidence\s*\d+%"))
+    bar = why.locator(".meter__fill").first
+    assert bar.evaluate("e => e.getBoundingClientRect().width") > 0  # the meters are drawn (CSSOM, no inline style)
+    expect(chat.last(".message--answer").locator(".message__meta")).to_contain_text(re.compile(r"Confidence \d+%"))
+    assert page.locator(".conflict").count() == 0  # one document: nothing disagrees
+    chat.screenshot_tall("chat-highlight-why-desktop", 1400)
+
+
+def test_sources_that_disagree_show_a_note_with_both_documents(browser, conflict_index_dir, tmp_path) -> None:
+    with running_server(conflict_index_dir, tmp_path) as url:
+        chat = Page(browser, url, DESKTOP)
+        try:
+            expect = chat.expect
+            chat.ask(CONFLICT_QUESTION)
+            answer = chat.last(".message--answer")
+            note = answer.locator(".conflict")
+            expect(note).to_have_count(1)
+            expect(note).to_be_visible()
+            expect(note).to_have_attribute("role", "note")
+            expect(note.locator(".conflict__note")).to_have_text(
+                re.compile(r"^!?The documents disagree: (503 metres vs 512 metres|512 metres vs 503 metres)$")
+            )
+            links = note.get_by_role("link")
+            expect(links).to_have_count(2)
+            assert set(links.all_text_contents()) == set(CONFLICT_DOCUMENTS)
+            for name, text in CONFLICT_DOCUMENTS.items():
+                sentence = re.search(r"The bridge is \d+ metres long\.", text)
+                assert sentence
+                link = note.get_by_role("link", name=name)
+                expect(link).to_have_attribute(
+                    "href", f"/documents/{name}?start={sentence.start()}&end={sentence.end()}"
+                )
+                expect(link.locator("xpath=..")).to_contain_text(sentence.group()[14:24])  # "503 metres in ..."
+            # The note sits between the answer and the other quotes.
+            order = answer.evaluate(
+                "e => [...e.querySelectorAll('.quote--primary, .conflicts, .message__more')].map(n => n.className)"
+            )
+            assert order[:2] == ["quote quote--primary", "conflicts"], order
+            chat.screenshot("chat-conflict-desktop")
+
+            with chat.context.expect_page() as new_tab:
+                note.get_by_role("link", name="city-history.txt").click()
+            document = new_tab.value
+            chat.watch(document)
+            document.wait_for_load_state()
+            expect(document.locator("mark#quote")).to_have_text("The bridge is 512 metres long.")
+            document.close()
+            assert chat.dialogs == [] and chat.errors == []
+        finally:
+            chat.close()
+
+
+def test_a_broken_index_is_shown_with_its_reason(browser, web_index_dir, tmp_path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(web_index_dir, index)
+    (index / "CURRENT").write_text("garbage\n")
+    with server_process(index, tmp_path) as (url, _):
+        context = browser.new_context(viewport=DESKTOP)
+        context.set_default_timeout(TIMEOUT_MS)
+        page = context.new_page()
+        from playwright.sync_api import expect
+
+        try:
+            page.goto(url)
+            status = page.locator("#index-status")
+            expect(status).to_have_text("Index needs repair")
+            expect(status).to_have_attribute("title", re.compile("is garbled: run `qa index` to rebuild it"))
+            page.get_by_label("Your question").fill(QUESTION)
+            page.get_by_label("Your question").press("Enter")
+            error = page.locator("#conversation > .message--error")
+            expect(error.locator(".message__title")).to_have_text("The documents' index needs repair")
+            expect(error).to_contain_text("picks the rebuilt index up by itself")
+            expect(error.locator(".message__detail")).to_contain_text("is garbled: run `qa index` to rebuild it")
+            expect(page.get_by_label("Your question")).to_have_value(QUESTION)  # given back, to ask again
+            page.screenshot(path=str(ARTIFACTS / "chat-degraded-desktop.png"))
+        finally:
+            context.close()
 
 
 def test_working_state_is_visible_while_waiting(chat: Page) -> None:
@@ -197,7 +336,8 @@ def test_new_conversation_starts_over(chat: Page) -> None:
     expect(page.locator("#conversation > li")).to_have_count(0)
     expect(page.locator("#intro")).to_be_visible()
     expect(page.locator("#question")).to_be_focused()
-    chat.ask("Who contributed reporting?")
+    chat.ask(DEFENSE_QUESTION)
+    expect(chat.last(".message--answer")).to_contain_text("C-RAM")
     assert chat.asked[-1]["body"]["history"] == []
 
 
@@ -224,11 +364,18 @@ def test_document_markup_shows_as_text_and_never_runs(chat: Page) -> None:
 
 
 def test_an_abstention_is_shown_as_not_found(chat: Page) -> None:
+    chat.ask(QUESTION)
     chat.ask("What is the boiling point of tungsten in kelvin?")
     abstain = chat.last()
     chat.expect(abstain).to_have_class("message message--abstain")
     chat.expect(abstain).to_contain_text("Not found in the documents")
+    chat.expect(abstain).to_contain_text(re.compile(r"The closest sentence matched \d+%; an answer needs 50%\."))
+    assert abstain.locator("blockquote, .quote, .match").count() == 0
     assert chat.page.locator(".message--error").count() == 0
+    # Styled apart from an answer: its own background and a coloured edge.
+    style = "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).borderLeftWidth]"
+    abstained, answered = abstain.evaluate(style), chat.page.locator(".message--answer").first.evaluate(style)
+    assert abstained[0] != answered[0] and abstained[1] != answered[1], (abstained, answered)
     chat.screenshot("chat-abstain-desktop")
 
 
@@ -244,10 +391,11 @@ def test_server_and_network_errors_keep_the_conversation(chat: Page) -> None:
             body=json.dumps({"error": {"code": "no_index", "message": "no index at embeddings: run `qa index`"}}),
         ),
     )
-    chat.ask("Who contributed reporting?")
+    chat.ask(DEFENSE_QUESTION)
     expect(chat.last()).to_have_class("message message--error")
+    expect(chat.last()).to_contain_text("The documents are not indexed yet")
     expect(chat.last()).to_contain_text("run `qa index`")
-    expect(page.get_by_label("Your question")).to_have_value("Who contributed reporting?")
+    expect(page.get_by_label("Your question")).to_have_value(DEFENSE_QUESTION)
 
     page.unroute("**/ask")
     page.route("**/ask", lambda route: route.fulfill(status=502, content_type="text/html", body="<h1>Bad gateway</h1>"))
@@ -261,7 +409,7 @@ def test_server_and_network_errors_keep_the_conversation(chat: Page) -> None:
 
     page.unroute("**/ask")
     page.get_by_label("Your question").press("Enter")
-    expect(chat.last(".message--answer")).to_contain_text("Associated Press writer Zeina Karam")
+    expect(chat.last(".message--answer")).to_contain_text("C-RAM defense system")
     expect(page.locator(".message--answer")).to_have_count(2)  # the first answer survived
     chat.screenshot("chat-errors-desktop", full_page=True)
     # Failed turns are not sent as history.
@@ -308,10 +456,14 @@ def test_keyboard_only_use(chat: Page) -> None:
     assert chat.asked == []
     box.press("Enter")
     expect(chat.last(".message--answer")).to_contain_text("Some 2,500 troops")
-    # The passage toggle is a native <details>: focusable, and Enter opens it.
-    page.locator(".quote--primary summary").focus()
+    # The passage and "why" toggles are native <details>: focusable, and Enter opens them.
+    page.locator(".quote--primary .quote__details summary").focus()
     page.keyboard.press("Enter")
     expect(page.locator(".quote--primary .quote__context")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.locator(".quote--primary .quote__why summary")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(".quote--primary .why")).to_be_visible()
 
 
 def test_phone_width_layout(browser, live_server: str) -> None:
@@ -319,8 +471,13 @@ def test_phone_width_layout(browser, live_server: str) -> None:
     try:
         chat.screenshot("chat-empty-phone")
         chat.ask("How many troops will remain in Iraq?")
+        chat.page.locator(".quote--primary .quote__why summary").first.click()
+        chat.expect(chat.page.locator(".quote--primary .why").first).to_be_visible()
+        assert chat.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        chat.page.locator(".quote--primary .why").first.scroll_into_view_if_needed()
+        chat.screenshot("chat-why-phone")
         chat.ask("What markup was printed in the sandbox report?")
-        chat.page.locator(".quote--primary summary").first.click()
+        chat.page.locator(".quote--primary .quote__details summary").last.click()
         width = chat.page.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"], "the page scrolls sideways on a phone"
         box = chat.page.get_by_label("Your question").bounding_box()

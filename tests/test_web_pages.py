@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -122,3 +123,82 @@ def test_paths_outside_the_index_are_404(web_client: FlaskClient, url: str) -> N
 def test_every_indexed_document_is_served(web_client: FlaskClient, web_assistant) -> None:
     for name in web_assistant.documents:
         assert web_client.get(f"/documents/{name}").status_code == 200
+
+
+# -- the question's words inside the quote ---------------------------------------------------
+
+MATCH_TAG = re.compile(r'<b class="match">(.*?)</b>', re.S)
+
+
+def marked_words(response) -> tuple[str, list[str]]:
+    """The quote of a /documents/ page as text, and the words marked inside it (both unescaped)."""
+    _, marked, _ = document_parts(response)
+    words = [html.unescape(w) for w in MATCH_TAG.findall(marked)]
+    return html.unescape(re.sub(r"</?b[^>]*>", "", marked)), words
+
+
+def test_document_page_marks_the_matched_words_inside_the_quote(web_client: FlaskClient) -> None:
+    text = (SEEDS / SEED_DOCUMENT).read_text(encoding="utf-8")
+    start = text.index("Some 2,500 troops")
+    end = text.index("Iraqi forces.", start) + len("Iraqi forces.")
+    troops, remain = text.index("troops", start), text.index("remain", start)
+    words = f"{troops}-{troops + 6},{remain}-{remain + 6}"
+    response = web_client.get(f"/documents/{SEED_DOCUMENT}?start={start}&end={end}&words={words}")
+    quote, marked = marked_words(response)
+    assert quote == text[start:end]  # the text is unchanged, only wrapped
+    assert marked == ["troops", "remain"]
+    before, _, after = document_parts(response)
+    assert before == text[:start] and after == text[end:]
+    assert "underlined" in response.get_data(as_text=True)  # the note says what the marks mean
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("", []),
+        ("0-4", []),  # before the quote
+        ("{s}-{s}", []),  # empty
+        ("{s}-{e1}", []),  # runs past the quote
+        ("a-b,-3,4-,{s},{s}-x", []),  # malformed
+        ("{s}-{s4}", ["Some"]),
+        ("{s}-{s4},{s2}-{s10}", ["Some 2,500"]),  # overlapping spans are merged
+        ("{s5}-{s10},{s}-{s4}", ["Some", "2,500"]),  # any order
+        ("%20{s}-{s4}%20", ["Some"]),
+    ],
+)
+def test_document_page_marks_only_valid_words_inside_the_quote(web_client: FlaskClient, words: str, expected) -> None:
+    text = (SEEDS / SEED_DOCUMENT).read_text(encoding="utf-8")
+    start = text.index("Some 2,500 troops")
+    end = text.index("Iraqi forces.", start) + len("Iraqi forces.")
+    offsets = {"s": start, "s2": start + 2, "s4": start + 4, "s5": start + 5, "s10": start + 10, "e1": end + 1}
+    response = web_client.get(f"/documents/{SEED_DOCUMENT}?start={start}&end={end}&words={words.format(**offsets)}")
+    quote, marked = marked_words(response)
+    assert quote == text[start:end]
+    assert marked == expected
+
+
+def test_words_without_a_quote_mark_nothing(web_client: FlaskClient) -> None:
+    response = web_client.get(f"/documents/{SEED_DOCUMENT}?words=0-4")
+    assert 'class="match"' not in response.get_data(as_text=True)
+
+
+def test_marked_words_of_a_document_full_of_markup_are_text(web_client: FlaskClient) -> None:
+    start = HOSTILE_TEXT.index("The sandbox")
+    end = HOSTILE_TEXT.index("notice.", start) + len("notice.")
+    script = HOSTILE_TEXT.index("<script>")
+    words = f"{script}-{script + len('<script>alert(1)</script>')}"
+    response = web_client.get(f"/documents/{HOSTILE_DOCUMENT}?start={start}&end={end}&words={words}")
+    page = response.get_data(as_text=True)
+    assert '<b class="match">&lt;script&gt;alert(1)&lt;/script&gt;</b>' in page
+    assert "<script>alert" not in page
+    quote, marked = marked_words(response)
+    assert quote == HOSTILE_TEXT[start:end] and marked == ["<script>alert(1)</script>"]
+
+
+def test_templates_never_mark_text_safe() -> None:
+    from pathlib import Path
+
+    for template in (Path(__file__).resolve().parent.parent / "web" / "templates").glob("*.html"):
+        source = template.read_text()
+        assert "|safe" not in source.replace(" ", "") and "Markup(" not in source, template.name
+        assert "autoescape false" not in source, template.name

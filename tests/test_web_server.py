@@ -234,3 +234,61 @@ def test_memory_stays_flat_over_index_rebuilds_while_serving(rebuild) -> None:
             time.sleep(1.3)  # the release comes a second after the old assistant is freed
             figures.append(round(rss_mb()))
     assert max(figures[1:]) - figures[0] < 80, figures
+
+
+# -- a broken index under gunicorn ---------------------------------------------------------------
+
+
+def workers_of(master: subprocess.Popen) -> list[int]:
+    """The worker processes of a gunicorn master (its children)."""
+    children = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+def wait_for(condition, seconds: float = 20.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def test_gunicorn_keeps_serving_a_broken_index_and_picks_up_the_rebuilt_one(
+    web_index_dir: Path, web_docs_dir: Path, tmp_path: Path
+) -> None:
+    import shutil
+    import signal
+
+    from qa.build import build_index
+    from tests.web_fixtures import get_json, server_process
+
+    index = tmp_path / "index"
+    shutil.copytree(web_index_dir, index)
+    (index / "CURRENT").write_text("garbage\n")
+    with server_process(index, tmp_path, workers=2, threads=2) as (url, master):
+        # Both workers booted over the broken index, and answer 503 with the reason.
+        for _ in range(6):
+            status, body = get_json(url + "/health")
+            assert status == 503 and body["status"] == "degraded"
+            assert body["error"]["code"] == "index_broken" and "is garbled" in body["error"]["message"]
+        status, _, body = post(url + "/ask", json.dumps({"question": "How many troops will remain in Iraq?"}).encode())
+        assert status == 503 and "run `qa index` to rebuild it" in body["error"]["message"]
+
+        # A rebuild is picked up by every worker at its next request.
+        build_index(web_docs_dir, index)
+        assert wait_for(lambda: all(get_json(url + "/health")[0] == 200 for _ in range(6)))
+
+        # Broken again, then a worker dies: its replacement boots over the broken index and serves 503s.
+        (index / "CURRENT").write_text("garbage\n")
+        first = workers_of(master)
+        os.kill(first[0], signal.SIGKILL)
+        assert wait_for(lambda: len(set(workers_of(master)) - set(first)) == 1)
+        assert wait_for(lambda: all(get_json(url + "/health")[0] == 503 for _ in range(6)))
+        assert master.poll() is None
+    log = (tmp_path / "stderr.log").read_text()
+    assert "Worker failed to boot" not in log and "Traceback" not in log
+    assert "is garbled" in log  # the reason is logged, once per worker and failure
+    assert log.count("is garbled") <= 6, log

@@ -38,6 +38,15 @@ HOSTILE_TEXT = (
 HOSTILE_QUESTION = "What markup was printed in the sandbox report?"
 SERVER_START_SECONDS = 60
 
+# Two documents that give the bridge different lengths: the answer reports that they disagree.
+CONFLICT_DOCUMENTS = {
+    "bridge-guide.txt": "The Arden Bridge crosses the river at Lowmoor. The bridge is 503 metres long. "
+    "It opened to traffic in 1998.\n",
+    "city-history.txt": "Lowmoor grew around its river crossing. The bridge is 512 metres long. "
+    "Its towers are painted green.\n",
+}
+CONFLICT_QUESTION = "How long is the bridge?"
+
 
 def document_parts(response) -> tuple[str, str, str]:
     """The text of a /documents/ page split around its <mark>: (before, marked, after), unescaped."""
@@ -86,6 +95,22 @@ def web_app(web_assistant: Assistant, web_index_dir: Path, monkeypatch: pytest.M
 @pytest.fixture
 def web_client(web_app: Flask) -> FlaskClient:
     return web_app.test_client()
+
+
+@pytest.fixture(scope="session")
+def conflict_index_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real index of `CONFLICT_DOCUMENTS`, built once per session."""
+    docs, index = tmp_path_factory.mktemp("conflict-docs"), tmp_path_factory.mktemp("conflict-index")
+    for name, text in CONFLICT_DOCUMENTS.items():
+        (docs / name).write_text(text, encoding="utf-8")
+    build_index(docs, index)
+    return index
+
+
+@pytest.fixture
+def conflict_client(conflict_index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> FlaskClient:
+    monkeypatch.delenv("QA_API_TOKEN", raising=False)
+    return create_app({"INDEX_DIR": str(conflict_index_dir)}).test_client()
 
 
 def _get_json(url: str) -> tuple[int, dict]:
@@ -149,3 +174,43 @@ def running_server(index_dir: Path, logs: Path, env: dict[str, str] | None = Non
         yield _wait_for_server(process, logs)
     finally:
         stop_server(process)
+
+
+def _wait_for_answer(process: subprocess.Popen, logs: Path) -> str:
+    """The URL the server printed, once its /health answers, whatever its status."""
+    deadline = time.monotonic() + SERVER_START_SECONDS
+    url = ""
+    while time.monotonic() < deadline and process.poll() is None:
+        if not url:
+            lines = (logs / "stdout.log").read_text(errors="replace").splitlines()
+            url = next((line.split()[-1] for line in lines if line.startswith("Serving on http://")), "")
+        if url:
+            try:
+                _get_json(url + "/health")
+                return url
+            except OSError:
+                pass
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"the server did not answer (url {url or 'never printed'}):\n{(logs / 'stderr.log').read_text()}")
+
+
+@contextlib.contextmanager
+def server_process(index_dir: Path, logs: Path, **serve_options) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`web.server.serve(**serve_options)` in a subprocess, even over a missing or broken index;
+    yields its URL once /health answers (200 or 503), and the gunicorn master's process."""
+    env = {k: v for k, v in os.environ.items() if k != "QA_API_TOKEN"}
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    options = {"host": "127.0.0.1", "port": 0, "index_dir": str(index_dir), **serve_options}
+    code = f"from web.server import serve; serve(**{options!r})"
+    with open(logs / "stdout.log", "wb") as stdout, open(logs / "stderr.log", "wb") as stderr:
+        process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=stdout, stderr=stderr)
+    try:
+        yield _wait_for_answer(process, logs), process
+    finally:
+        stop_server(process)
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    """GET ``url``: (status, JSON body), for any status."""
+    return _get_json(url)

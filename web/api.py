@@ -7,6 +7,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from qa import Answer, Assistant
 from qa.errors import BadQuestionError, QAError
 from web.errors import ApiError
+from web.loader import AssistantLoader, Failure, IndexUnavailable
 from web.openapi import openapi_document
 from web.security import check_token
 from web.validation import MAX_BODY_BYTES, parse_ask, parse_body
@@ -14,12 +15,26 @@ from web.validation import MAX_BODY_BYTES, parse_ask, parse_body
 bp = Blueprint("api", __name__)
 
 
+def _loader() -> AssistantLoader:
+    return current_app.extensions["qa_loader"]  # type: ignore[no-any-return]
+
+
+def unavailable(failure: Failure) -> ApiError:
+    """The 503 answered while the index cannot be used: its one-line reason."""
+    return ApiError(503, failure.code, failure.message)
+
+
 def assistant() -> Assistant:
     """The process's assistant. Raises `ApiError` 503 (with what to run) when there is no usable index."""
     try:
-        return current_app.extensions["qa_loader"].get()
-    except QAError as exc:
-        raise ApiError(503, "no_index", str(exc)) from None
+        return _loader().get()
+    except IndexUnavailable as exc:
+        raise unavailable(exc.failure) from None
+
+
+def index_failed(error: QAError, current: Assistant) -> ApiError:
+    """The 503 for an index found damaged while in use; the loader remembers it (see `AssistantLoader.failed`)."""
+    return unavailable(_loader().failed(error, current))
 
 
 def _read_body() -> bytes:
@@ -46,27 +61,29 @@ def ask() -> Response:
     if request.mimetype != "application/json":
         raise ApiError(415, "unsupported_media_type", "send the question as JSON (Content-Type: application/json)")
     question = parse_ask(parse_body(_read_body()))
-    if not _has_visible_text(question.question):
-        # Only control or invisible characters: nothing to search for, so nothing is found.
-        return jsonify(Answer(question=question.question, answered=False).to_dict())
     # Opening a rebuilt index takes a moment: outside the cap, so that the wait for it is no "busy".
     current = assistant()
+    if not _has_visible_text(question.question):
+        # Only control or invisible characters: nothing to search for, so nothing is found.
+        threshold = float(current.stats().get("min_confidence") or 0.0)
+        return jsonify(Answer(question=question.question, answered=False, threshold=threshold).to_dict())
     with current_app.extensions["qa_cap"].slot():
         try:
             answer = current.ask(question.question, top_k=question.top_k, history=question.history)
         except BadQuestionError as exc:
             raise ApiError(400, "bad_request", str(exc)) from None
-        except QAError as exc:
-            raise ApiError(503, "no_index", str(exc)) from None
+        except QAError as exc:  # the index turned out damaged (a document's text failing its digest)
+            raise index_failed(exc, current) from None
     return jsonify(answer.to_dict())
 
 
 @bp.get("/health")
 def health() -> tuple[Response, int]:
     try:
-        stats = current_app.extensions["qa_loader"].get().stats()
-    except QAError as exc:
-        return jsonify({"status": "no index", "error": {"code": "no_index", "message": str(exc)}}), 503
+        stats = _loader().get().stats()
+    except IndexUnavailable as exc:
+        failure = exc.failure
+        return jsonify({"status": failure.status, "error": {"code": failure.code, "message": failure.message}}), 503
     return jsonify({"status": "ok", **stats}), 200
 
 

@@ -85,47 +85,175 @@ SCHEMAS: dict[str, Any] = {
     },
     "Quote": {
         "type": "object",
-        "required": ["text", "document", "start", "end", "score", "context"],
+        "required": ["text", "document", "start", "end", "score", "context", "matched", "evidence"],
         "additionalProperties": False,
         "properties": {
             "text": {"type": "string", "description": "The sentence, verbatim: document text [start:end]."},
             "document": {"type": "string", "description": "Path of the document inside the documents folder."},
+            "start": {"type": "integer", "minimum": 0, "description": "Character offset of the quote's start."},
+            "end": {"type": "integer", "minimum": 0, "description": "Character offset just past the quote's end."},
+            "score": {
+                "type": "number",
+                "description": "How well the quote holds the question's words (0 to 1): equals evidence.word_match.",
+            },
+            "context": {"type": "string", "description": "The surrounding passage; contains the text verbatim."},
+            "matched": {
+                "type": "array",
+                "description": "The question's words found in the quote, with where they are in `text`.",
+                "items": {"$ref": "#/components/schemas/Match"},
+            },
+            "evidence": {
+                "allOf": [{"$ref": "#/components/schemas/Evidence"}],
+                "description": "Why this quote was chosen: the signals that ranked it.",
+            },
+        },
+    },
+    "Match": {
+        "type": "object",
+        "required": ["word", "start", "end", "similarity"],
+        "additionalProperties": False,
+        "description": "A word of the question that the quote holds: quote.text[start:end] is where.",
+        "properties": {
+            "word": {"type": "string", "description": "The word as the question wrote it."},
+            "start": {"type": "integer", "minimum": 0, "description": "Offset inside quote.text (not the document)."},
+            "end": {"type": "integer", "minimum": 0, "description": "Offset just past it inside quote.text."},
+            "similarity": {
+                "type": "number",
+                "description": "How closely the quote's word pieces match the question word's (cosine, 0 to 1).",
+            },
+        },
+    },
+    "Evidence": {
+        "type": "object",
+        "required": ["cosine", "bm25", "passage", "word_match", "confidence"],
+        "additionalProperties": False,
+        "description": "The signals that ranked a quote, all for this question.",
+        "properties": {
+            "cosine": {
+                "type": "number",
+                "description": "Meaning: the cosine of the sentence's vector to the question's (-1 to 1).",
+            },
+            "bm25": {
+                "type": "number",
+                "description": "Shared words: the sentence's BM25 score for the question (0 when no word is shared).",
+            },
+            "passage": {
+                "type": "number",
+                "description": "The sentences around it: their passage's evidence, as a z-score (0 is average).",
+            },
+            "word_match": {
+                "type": "number",
+                "description": (
+                    "How well the sentence's word pieces match the question's, piece by piece (0 to 1): "
+                    "the order of the quotes."
+                ),
+            },
+            "confidence": {
+                "type": "number",
+                "description": (
+                    "The larger of word_match and cosine; an answer is given only when the best quote's "
+                    "confidence reaches the answer's threshold."
+                ),
+            },
+        },
+    },
+    "Conflict": {
+        "type": "object",
+        "required": ["kind", "values", "note", "quotes"],
+        "additionalProperties": False,
+        "description": "Two quotes, from different documents, that state different values for what was asked.",
+        "properties": {
+            "kind": {
+                "type": "string",
+                "description": "What kind of value: number, date, money, percent, person or place.",
+            },
+            "values": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"type": "string"},
+                "description": "Each value as written in its quote, in the order of `quotes`.",
+            },
+            "note": {
+                "type": "string",
+                "description": 'The line to show people, e.g. "the documents disagree: 2,500 vs 3,000".',
+            },
+            "quotes": {
+                "type": "array",
+                "minItems": 2,
+                "maxItems": 2,
+                "items": {"$ref": "#/components/schemas/QuoteRef"},
+            },
+        },
+    },
+    "QuoteRef": {
+        "type": "object",
+        "required": ["text", "document", "start", "end"],
+        "additionalProperties": False,
+        "description": "Where a quote is: document text [start:end] == text.",
+        "properties": {
+            "text": {"type": "string"},
+            "document": {"type": "string"},
             "start": {"type": "integer", "minimum": 0},
             "end": {"type": "integer", "minimum": 0},
-            "score": {"type": "number"},
-            "context": {"type": "string", "description": "The surrounding passage; contains the text verbatim."},
         },
     },
     "Answer": {
         "type": "object",
-        "required": ["question", "answered", "answer", "quotes", "took_ms"],
+        "required": ["question", "answered", "answer", "quotes", "confidence", "threshold", "conflicts", "took_ms"],
         "additionalProperties": False,
         "properties": {
             "question": {"type": "string", "description": "The question as it was searched."},
             "answered": {"type": "boolean", "description": "False when the documents hold no answer."},
             "answer": {"type": "string", "description": "The best quote, or a not-found message."},
             "quotes": {"type": "array", "items": {"$ref": "#/components/schemas/Quote"}},
+            "confidence": {
+                "type": "number",
+                "description": "The best quote's confidence (see Evidence); also given when the question is declined.",
+            },
+            "threshold": {
+                "type": "number",
+                "description": "The confidence an answer needs (the index's threshold): below it, answered is false.",
+            },
+            "conflicts": {
+                "type": "array",
+                "description": "Quotes from different documents that disagree on what was asked; usually empty.",
+                "items": {"$ref": "#/components/schemas/Conflict"},
+            },
             "took_ms": {"type": "number", "minimum": 0},
         },
     },
     "Health": {
         "type": "object",
-        "required": ["status", "model", "documents", "sentences", "built_at"],
+        "required": ["status", "model", "documents", "sentences", "built_at", "engine", "min_confidence"],
         "additionalProperties": False,
         "properties": {
             "status": {"type": "string", "enum": ["ok"]},
-            "model": {"type": "string"},
+            "model": {"type": "string", "description": "The embedding model the index was built with."},
             "documents": {"type": "integer", "minimum": 0},
             "sentences": {"type": "integer", "minimum": 0},
             "built_at": {"type": "string", "description": "When the index was built (ISO 8601)."},
+            "engine": {"type": "string", "description": "The index's storage engine: folder or milvus."},
+            "min_confidence": {
+                "type": "number",
+                "description": "The index's answer threshold: the confidence an answer needs.",
+            },
         },
     },
-    "NoIndex": {
+    "Unavailable": {
         "type": "object",
         "required": ["status", "error"],
         "additionalProperties": False,
         "properties": {
-            "status": {"type": "string", "enum": ["no index"]},
+            "status": {
+                "type": "string",
+                "enum": ["no index", "degraded"],
+                "description": (
+                    "no index: none was built yet (error code no_index). degraded: the index is damaged, "
+                    "unreadable or built for another model (error code index_broken). Either way the server "
+                    "keeps running and picks the index up once `qa index` has rebuilt it."
+                ),
+            },
             "error": {"$ref": "#/components/schemas/ErrorBody"},
         },
     },
@@ -170,8 +298,9 @@ def openapi_document(token_required: bool) -> dict[str, Any]:
             "415": _error("The body is not application/json.", ["unsupported_media_type"]),
             "503": {
                 **_error(
-                    "No usable index yet (run `qa index`), or too many questions at once (busy; see Retry-After).",
-                    ["no_index", "busy"],
+                    "No index yet (no_index), a damaged or mismatched index (index_broken): the message says "
+                    "what to run; or too many questions at once (busy; see Retry-After).",
+                    ["no_index", "index_broken", "busy"],
                 ),
                 "headers": {
                     "Retry-After": {"description": "Seconds to wait (busy only).", "schema": {"type": "integer"}}
@@ -185,14 +314,14 @@ def openapi_document(token_required: bool) -> dict[str, Any]:
         "openapi": "3.0.3",
         "info": {
             "title": "Extractive question answering",
-            "version": "1.0.0",
+            "version": "1.1.0",
             "description": "Answers are sentences quoted word for word from the indexed documents.",
         },
         "paths": {
             "/ask": {"post": ask},
             "/health": {
                 "get": {
-                    "summary": "Whether an index is loaded, and what is in it",
+                    "summary": "Whether the index is usable, and what is in it",
                     "operationId": "health",
                     "responses": {
                         "200": {
@@ -200,8 +329,8 @@ def openapi_document(token_required: bool) -> dict[str, Any]:
                             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}},
                         },
                         "503": {
-                            "description": "No usable index: the message says what to run.",
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/NoIndex"}}},
+                            "description": "No usable index: the status says which case, the message what to run.",
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Unavailable"}}},
                         },
                     },
                 }

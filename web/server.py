@@ -466,14 +466,30 @@ def _warm_up(worker: Any) -> None:
 
     Each request thread runs its small matrix products on one core: BLAS's own threads
     on top of gunicorn's only fight over the same cores under concurrent load.
-    """
-    from threadpoolctl import threadpool_limits
 
-    threadpool_limits(1)
+    Nothing here may raise: gunicorn stops altogether ("Worker failed to boot") when a
+    new worker fails before it serves. A worker whose index is missing or broken boots,
+    answers 503 with the reason, and opens the index once it is rebuilt.
+    """
+    try:  # the app's own messages (a broken index, its repair) in gunicorn's log, with time and pid
+        app_log = logging.getLogger("web")
+        app_log.handlers = list(worker.log.error_log.handlers)
+        app_log.setLevel(logging.INFO)
+        app_log.propagate = False
+    except Exception:
+        pass
+    try:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(1)
+    except Exception:  # a speed setting only
+        log.warning("Could not limit BLAS threads", exc_info=True)
     try:
         worker.wsgi.extensions["qa_loader"].get()
-    except QAError as exc:
-        log.warning("%s", exc)
+    except QAError:
+        pass  # the loader logged why, once; requests get 503 with the reason
+    except Exception:
+        log.exception("Opening the index failed; serving 503 until it is rebuilt")
 
 
 def _bind(host: str, port: int) -> str:

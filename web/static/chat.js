@@ -1,5 +1,6 @@
 // The chat page: sends each question with the conversation so far to POST /ask and
-// shows the quoted answer. Document text is only ever inserted with textContent.
+// shows the quoted answer, its matched words, why it was chosen and any sources that
+// disagree. Document text is only ever inserted as text nodes (textContent), never as HTML.
 "use strict";
 
 (function () {
@@ -30,9 +31,39 @@
     return node;
   }
 
-  function documentUrl(quote) {
+  // The matched words of a quote as [start, end] offsets inside its text: sorted, inside
+  // the text, without overlaps. Anything malformed is left out.
+  function matchedSpans(quote) {
+    const spans = (Array.isArray(quote.matched) ? quote.matched : [])
+      .filter((m) => m && Number.isInteger(m.start) && Number.isInteger(m.end))
+      .filter((m) => m.start >= 0 && m.start < m.end && m.end <= quote.text.length)
+      .map((m) => [m.start, m.end])
+      .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+    const merged = [];
+    spans.forEach(([start, end]) => {
+      const last = merged[merged.length - 1];
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else merged.push([start, end]);
+    });
+    return merged;
+  }
+
+  // The document page at the quote; its matched words go along as document offsets.
+  function documentUrl(quote, words) {
     const path = quote.document.split("/").map(encodeURIComponent).join("/");
-    return "/documents/" + path + "?start=" + quote.start + "&end=" + quote.end;
+    let url = "/documents/" + path + "?start=" + quote.start + "&end=" + quote.end;
+    if (words && words.length) {
+      url += "&words=" + words.map(([start, end]) => quote.start + start + "-" + (quote.start + end)).join(",");
+    }
+    return url;
+  }
+
+  function percent(value) {
+    return Math.round(Math.max(0, Math.min(1, value)) * 100) + "%";
+  }
+
+  function isNumber(value) {
+    return typeof value === "number" && Number.isFinite(value);
   }
 
   function plural(n, word) {
@@ -79,13 +110,120 @@
     return passage;
   }
 
-  function quoteNode(quote, primary) {
+  // The quote's text with the question's words it holds wrapped in <b class="match">,
+  // built as nodes: the text itself is never parsed as HTML.
+  function quoteTextNode(quote, spans) {
+    const block = el("blockquote", "quote__text");
+    let at = 0;
+    spans.forEach(([start, end]) => {
+      if (start > at) block.appendChild(document.createTextNode(quote.text.slice(at, start)));
+      block.appendChild(el("b", "match", quote.text.slice(start, end)));
+      at = end;
+    });
+    if (at < quote.text.length) block.appendChild(document.createTextNode(quote.text.slice(at)));
+    return block;
+  }
+
+  // -- why this answer: the evidence, in words ----------------------------------
+
+  function meter(value) {
+    const bar = el("span", "meter");
+    bar.setAttribute("aria-hidden", "true");
+    const fill = el("span", "meter__fill");
+    fill.style.width = percent(value); // CSSOM, allowed by the CSP (no inline style attribute)
+    bar.appendChild(fill);
+    return bar;
+  }
+
+  function evidenceRow(list, label, value, fraction, explanation) {
+    const row = el("div", "evidence__row");
+    row.appendChild(el("dt", "evidence__label", label));
+    const detail = el("dd", "evidence__detail");
+    const line = el("span", "evidence__value");
+    if (fraction !== null) line.appendChild(meter(fraction));
+    line.appendChild(el("span", "", value));
+    detail.appendChild(line);
+    detail.appendChild(el("span", "evidence__explain", explanation));
+    row.appendChild(detail);
+    list.appendChild(row);
+  }
+
+  function closeness(cosine) {
+    if (cosine >= 0.7) return "very close";
+    if (cosine >= 0.5) return "close";
+    if (cosine >= 0.3) return "loosely related";
+    return "not close";
+  }
+
+  function surroundings(z) {
+    if (z >= 1) return "Much more on topic than most";
+    if (z >= 0.25) return "More on topic than most";
+    if (z > -0.25) return "About average";
+    return "Less on topic than most";
+  }
+
+  function whyNode(quote, spans, answer, primary) {
+    const evidence = quote.evidence;
+    const details = el("details", "quote__why");
+    details.appendChild(el("summary", "", primary ? "Why this answer?" : "Why this quote?"));
+    const body = el("div", "why");
+    const words = spans.map(([start, end]) => quote.text.slice(start, end));
+    const unique = words.filter((word, i) => words.findIndex((w) => w.toLowerCase() === word.toLowerCase()) === i);
+    if (unique.length) {
+      const found = el("p", "why__words");
+      found.appendChild(document.createTextNode("Words of your question found in this sentence: "));
+      unique.forEach((word, i) => {
+        if (i) found.appendChild(document.createTextNode(", "));
+        found.appendChild(el("b", "match", word));
+      });
+      found.appendChild(document.createTextNode(" (highlighted in the quote)."));
+      body.appendChild(found);
+    } else {
+      body.appendChild(el("p", "why__words", "None of your question's words appear in this sentence as such: it was chosen for what it means."));
+    }
+    if (evidence && typeof evidence === "object") {
+      const list = el("dl", "evidence");
+      if (isNumber(evidence.confidence)) {
+        const needed = isNumber(answer.threshold) && answer.threshold > 0
+          ? " An answer is given only when the best quote reaches " + percent(answer.threshold) + "."
+          : "";
+        evidenceRow(list, "Confidence", percent(evidence.confidence), evidence.confidence,
+          "The higher of the word match and the meaning below." + needed);
+      }
+      if (isNumber(evidence.word_match)) {
+        evidenceRow(list, "Word match", percent(evidence.word_match), evidence.word_match,
+          "How closely its words match the words of your question, close forms included. Quotes are listed in this order.");
+      }
+      if (isNumber(evidence.cosine)) {
+        evidenceRow(list, "Meaning", percent(evidence.cosine) + " · " + closeness(evidence.cosine), evidence.cosine,
+          "How close its meaning is to your question's, even where it uses other words.");
+      }
+      if (isNumber(evidence.bm25)) {
+        const shared = evidence.bm25 > 0 ? "Yes · keyword score " + evidence.bm25.toFixed(1) : "None";
+        evidenceRow(list, "Same words", shared, null,
+          evidence.bm25 > 0
+            ? "It uses some of your question's exact words; rare words count for more than common ones."
+            : "It shares no exact word with your question: it was found by its meaning.");
+      }
+      if (isNumber(evidence.passage)) {
+        const sign = evidence.passage > 0 ? "+" : "";
+        evidenceRow(list, "Nearby sentences", surroundings(evidence.passage) + " · " + sign + evidence.passage.toFixed(1), null,
+          "Whether the sentences around it are about your question too, compared with the rest of the documents.");
+      }
+      if (list.childElementCount) body.appendChild(list);
+    }
+    details.appendChild(body);
+    return details;
+  }
+
+  function quoteNode(quote, primary, answer) {
+    const spans = matchedSpans(quote);
     const figure = el("figure", "quote" + (primary ? " quote--primary" : ""));
-    figure.appendChild(el("blockquote", "quote__text", quote.text));
+    figure.appendChild(quoteTextNode(quote, spans));
     const caption = el("figcaption", "quote__source");
     caption.appendChild(document.createTextNode("Source: "));
     const link = el("a", "quote__link", quote.document);
-    link.href = documentUrl(quote);
+    link.href = documentUrl(quote, spans);
     link.target = "_blank";
     link.rel = "noopener noreferrer";
     link.title = "Open " + quote.document + " at this sentence (new tab)";
@@ -95,7 +233,52 @@
     details.appendChild(el("summary", "", "Show surrounding passage"));
     details.appendChild(contextNode(quote));
     figure.appendChild(details);
+    figure.appendChild(whyNode(quote, spans, answer, primary));
     return figure;
+  }
+
+  // -- sources that disagree ------------------------------------------------------
+
+  function isQuoteRef(quote) {
+    return quote && typeof quote.document === "string" && Number.isInteger(quote.start) && Number.isInteger(quote.end);
+  }
+
+  // One note per conflict, with a link to each side's sentence; nothing when the answer has none.
+  function conflictsNode(conflicts) {
+    const valid = (Array.isArray(conflicts) ? conflicts : []).filter(
+      (c) => c && typeof c.note === "string" && c.note && Array.isArray(c.quotes) && c.quotes.length && c.quotes.every(isQuoteRef)
+    );
+    if (!valid.length) return null;
+    const box = el("div", "conflicts");
+    valid.forEach((conflict) => {
+      const note = el("div", "conflict");
+      note.setAttribute("role", "note");
+      const title = el("p", "conflict__note");
+      const icon = el("span", "conflict__icon", "!");
+      icon.setAttribute("aria-hidden", "true");
+      title.appendChild(icon);
+      title.appendChild(document.createTextNode(conflict.note.charAt(0).toUpperCase() + conflict.note.slice(1)));
+      note.appendChild(title);
+      const sources = el("ul", "conflict__sources");
+      conflict.quotes.forEach((quote, i) => {
+        const item = el("li", "conflict__source");
+        const value = Array.isArray(conflict.values) && typeof conflict.values[i] === "string" ? conflict.values[i] : "";
+        if (value) {
+          item.appendChild(el("span", "conflict__value", value));
+          item.appendChild(document.createTextNode(" in "));
+        }
+        const link = el("a", "conflict__link", quote.document);
+        link.href = documentUrl(quote, []);
+        link.target = "_blank";
+        link.rel = "noopener noreferrer";
+        link.title = typeof quote.text === "string" ? "“" + quote.text + "” (opens in a new tab)" : "Opens in a new tab";
+        item.appendChild(link);
+        sources.appendChild(item);
+      });
+      note.appendChild(sources);
+      box.appendChild(note);
+    });
+    return box;
   }
 
   function addAnswer(answer) {
@@ -105,28 +288,53 @@
       item.appendChild(
         el("p", "message__text", "None of the documents answers this question. Try other words, or ask about something the documents cover.")
       );
+      if (isNumber(answer.confidence) && isNumber(answer.threshold) && answer.threshold > 0) {
+        item.appendChild(
+          el("p", "message__meta", "The closest sentence matched " + percent(answer.confidence) + "; an answer needs " + percent(answer.threshold) + ".")
+        );
+      }
       scrollToEnd(item);
       return;
     }
     const item = addMessage("answer", "Assistant");
     const [first, ...others] = answer.quotes;
-    item.appendChild(quoteNode(first, true));
+    item.appendChild(quoteNode(first, true, answer));
+    const conflicts = conflictsNode(answer.conflicts);
+    if (conflicts) item.appendChild(conflicts);
     if (others.length) {
       const more = el("div", "message__more");
       more.appendChild(el("p", "message__subtitle", "Also relevant"));
-      others.forEach((quote) => more.appendChild(quoteNode(quote, false)));
+      others.forEach((quote) => more.appendChild(quoteNode(quote, false, answer)));
       item.appendChild(more);
     }
-    item.appendChild(el("p", "message__meta", plural(answer.quotes.length, "quote") + " · " + Math.round(answer.took_ms) + " ms"));
+    const meta = [plural(answer.quotes.length, "quote"), Math.round(answer.took_ms) + " ms"];
+    if (isNumber(answer.confidence)) meta.unshift("Confidence " + percent(answer.confidence));
+    item.appendChild(el("p", "message__meta", meta.join(" · ")));
     scrollToStart(item);
   }
 
-  function addError(text) {
+  // An error: what happened in plain words, and the server's own reason below it when there is one.
+  function addError(text, title, detail) {
     const item = addMessage("error", "Problem");
     item.setAttribute("role", "alert");
+    if (title) item.appendChild(el("p", "message__title", title));
     item.appendChild(el("p", "message__text", text));
+    if (detail) item.appendChild(el("p", "message__detail", detail));
     scrollToEnd(item);
   }
+
+  // What the index errors of the server mean for the person asking.
+  const INDEX_ERRORS = {
+    no_index: {
+      title: "The documents are not indexed yet",
+      text: "Questions can be answered once the documents are indexed (qa index). Ask again then.",
+    },
+    index_broken: {
+      title: "The documents' index needs repair",
+      text: "It is damaged or was built for another version, so nothing can be answered until it is rebuilt " +
+        "(qa index). The server picks the rebuilt index up by itself: ask again then.",
+    },
+  };
 
   function addWorking() {
     const item = addMessage("working", "Assistant");
@@ -151,14 +359,18 @@
     return body;
   }
 
-  async function errorMessage(response) {
+  // The server's {error: {code, message}}, or a message made from the status line.
+  async function errorOf(response) {
     try {
       const data = await response.json();
-      if (data && data.error && typeof data.error.message === "string") return data.error.message;
+      if (data && data.error && typeof data.error.message === "string") {
+        return { code: typeof data.error.code === "string" ? data.error.code : "", message: data.error.message };
+      }
     } catch (ignored) {
       // not JSON: fall through to the status line
     }
-    return "The server answered " + [response.status, response.statusText].join(" ").trim() + ". Try again in a moment.";
+    const status = [response.status, response.statusText].join(" ").trim();
+    return { code: "", message: "The server answered " + status + ". Try again in a moment." };
   }
 
   function setBusy(busy) {
@@ -190,16 +402,21 @@
         working.remove();
         addAnswer(answer);
         history.push({ question: question, answer: answer.answer });
+        if (indexStatus.classList.contains("index-status--warning")) showIndexStatus(); // it came back
         return;
       }
-      const message = await errorMessage(response);
+      const error = await errorOf(response);
       working.remove();
       if (response.status === 401) {
         tokenForm.hidden = false;
         addError((token ? "The API token was refused. " : "This server requires an API token. ") + "Enter it above the question box, then ask again.");
         tokenInput.focus();
+      } else if (response.status === 503 && Object.hasOwn(INDEX_ERRORS, error.code)) {
+        const meaning = INDEX_ERRORS[error.code];
+        addError(meaning.text, meaning.title, "Details: " + error.message);
+        showIndexStatus();
       } else {
-        addError(message);
+        addError(error.message);
       }
       restore(question);
     } catch (error) {
@@ -256,9 +473,11 @@
       const data = await response.json();
       if (response.ok) {
         indexStatus.textContent = plural(data.documents, "document") + " · " + plural(data.sentences, "sentence");
+        indexStatus.title = "";
         indexStatus.className = "index-status";
       } else {
-        indexStatus.textContent = "No index yet";
+        // "degraded": the index is damaged or built for another model; "no index": none yet.
+        indexStatus.textContent = data.status === "degraded" ? "Index needs repair" : "No index yet";
         indexStatus.title = data.error && data.error.message ? data.error.message : "";
         indexStatus.className = "index-status index-status--warning";
       }
