@@ -25,8 +25,13 @@ def _number(name: str, default: str, low: float, high: float) -> float:
     return value
 
 
+# float32 reproduces the model exactly; int8 builds faster but lost more than half a point
+# of P@1 on two of the three question sets (BENCHMARKS.md, "Encoder precision").
+DEFAULT_PRECISION = "fp32"
+
+
 def _precision() -> str:
-    value = _env("QA_PRECISION", "int8")
+    value = _env("QA_PRECISION", DEFAULT_PRECISION)
     if value not in PRECISIONS:
         raise ConfigError(f"QA_PRECISION={value!r}: use one of {', '.join(PRECISIONS)}")
     return value

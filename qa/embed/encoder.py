@@ -71,7 +71,7 @@ class OnnxEncoder:
     def __init__(
         self,
         model: str = DEFAULT_MODEL,
-        precision: str = "int8",
+        precision: str = "fp32",
         cache_dir: Path | None = None,
         threads: int = 0,
         batch_size: int = 16,

@@ -116,7 +116,8 @@ def _export(source: Path, target: Path) -> None:
         st = SentenceTransformer(str(source), device="cpu", model_kwargs={"attn_implementation": "eager"})
     except Exception as exc:
         raise ModelLoadError(f"cannot load the model at {source}: {exc}") from None
-    bert = st[0].auto_model.eval()
+    bert = st[0].auto_model
+    bert.eval()  # type: ignore[union-attr]
 
     class LastHidden(torch.nn.Module):
         def __init__(self) -> None:

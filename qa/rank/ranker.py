@@ -140,7 +140,8 @@ class Ranker:
         members = [np.arange(a, b + 1) for a, b in zip(firsts.tolist(), lasts.tolist())]
         ids = np.unique(np.concatenate([dense_hits.ids, lexical_hits.ids, *members]).astype(np.int64))
         if not len(ids):
-            return _Stage1(ids, *(np.zeros(0, np.float32) for _ in range(4)), 0.0)  # type: ignore[arg-type]
+            nothing = np.zeros(0, np.float32)
+            return _Stage1(ids, nothing, nothing, nothing, nothing, 0.0)
         best_passage = int(passage_lexical.ids[0]) if len(passage_lexical.ids) else -1
         coverage = self._coverage(query, best_passage)
         # 2. Their evidence, z-scored against the index's sample.

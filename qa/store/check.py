@@ -19,10 +19,9 @@ def check_index(address: str) -> tuple[list[str], str]:
 
 
 def _check_folder(root: Path) -> tuple[list[str], str]:
+    from qa.errors import IndexMissingError
     from qa.store.folder import FolderIndex
     from qa.store.folder.files import damaged
-
-    from qa.errors import IndexMissingError
 
     problems: list[str] = []
     try:

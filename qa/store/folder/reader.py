@@ -175,7 +175,7 @@ class FolderIndex:
         out = np.empty((len(ids), self.dimension), dtype=np.float32)
         for s in np.unique(units["seg"]):
             mask = units["seg"] == s
-            out[mask] = self.segments[int(s)].vectors[units["row"][mask]]
+            out[mask] = self.segments[int(s)].vectors(units["row"][mask])
         return out
 
     def lexical_scores(self, kind: str, question: str, ids: np.ndarray) -> np.ndarray:

@@ -4,7 +4,8 @@ A segment is a folder written once, then renamed into place (so it is whole or a
 holding for each of its texts, keyed by a 64-bit hash of the text:
 
     keys.npy        uint64 (n,)            hash of the text
-    vectors.npy     float16 (n, dim)       the sentence vector
+    vectors.npy     int8 (n, dim)          the sentence vector, scaled to ±127 ...
+    scales.npy      float32 (n,)           ... by this (cosines within 0.001 of the float vectors)
     piece_ptr.npy   int64 (n + 1,)         text i's word pieces are [ptr[i], ptr[i + 1])
     piece_ids.npy   uint16/int32 (pieces,) vocabulary ids
     piece_codes.npy uint8 (pieces, parts)  product-quantised word-piece vectors
@@ -35,7 +36,7 @@ from qa.embed.encoder import Embedded
 from qa.store.folder.files import damaged, load_array, save_array, seal
 
 PREFIX = "seg-"
-FILES = ("keys", "vectors", "piece_ptr", "piece_ids", "piece_codes", "term_ptr", "terms")
+FILES = ("keys", "vectors", "scales", "piece_ptr", "piece_ids", "piece_codes", "term_ptr", "terms")
 
 
 def text_key(text: str) -> int:
@@ -56,7 +57,8 @@ class Segment:
         self.manifest = manifest
         arrays = {name: load_array(folder / f"{name}.npy") for name in FILES}
         self.keys = arrays["keys"]
-        self.vectors = arrays["vectors"]
+        self.codes = arrays["vectors"]
+        self.scales = arrays["scales"]
         self.piece_ptr = arrays["piece_ptr"]
         self.piece_ids = arrays["piece_ids"]
         self.piece_codes = arrays["piece_codes"]
@@ -64,7 +66,8 @@ class Segment:
         self.terms = arrays["terms"]
         n = len(self.keys)
         if not (
-            len(self.vectors) == n
+            len(self.codes) == len(self.scales) == n
+            and self.codes.dtype == np.int8
             and len(self.piece_ptr) == n + 1
             and len(self.term_ptr) == n + 1
             and int(self.piece_ptr[-1]) == len(self.piece_ids) == len(self.piece_codes)
@@ -75,6 +78,11 @@ class Segment:
 
     def __len__(self) -> int:
         return len(self.keys)
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """float32 sentence vectors of the given rows."""
+        rows = np.asarray(rows, dtype=np.int64)
+        return np.asarray(self.codes[rows], dtype=np.float32) * np.asarray(self.scales[rows], dtype=np.float32)[:, None]
 
     def pieces(self, row: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = int(self.piece_ptr[row]), int(self.piece_ptr[row + 1])
@@ -120,14 +128,18 @@ def _write(folder: Path, keys: np.ndarray, entries: Sequence[Entry], codec: Piec
     piece_counts = [len(e.piece_ids) for e in entries]
     term_counts = [len(e.terms) for e in entries]
     dimension = identity["dimension"]
-    vectors = np.stack([e.vector for e in entries]).astype(np.float16) if entries else np.zeros((0, dimension))
+    vectors = np.stack([e.vector for e in entries]).astype(np.float32) if entries else np.zeros((0, dimension))
+    codes, scales = quantise(vectors)
     id_type = np.uint16 if identity.get("vocabulary", 1 << 16) <= 1 << 16 else np.int32
     save_array(tmp / "keys.npy", np.asarray(keys, dtype=np.uint64))
-    save_array(tmp / "vectors.npy", vectors.astype(np.float16))
+    save_array(tmp / "vectors.npy", codes)
+    save_array(tmp / "scales.npy", scales)
     save_array(tmp / "piece_ptr.npy", np.concatenate([[0], np.cumsum(piece_counts)]).astype(np.int64))
     save_array(tmp / "piece_ids.npy", _concat([e.piece_ids for e in entries], id_type))
-    codes = [e.piece_codes.reshape(-1, codec.parts) for e in entries]
-    save_array(tmp / "piece_codes.npy", np.concatenate(codes) if codes else np.zeros((0, codec.parts), np.uint8))
+    piece_codes = [e.piece_codes.reshape(-1, codec.parts) for e in entries]
+    save_array(
+        tmp / "piece_codes.npy", np.concatenate(piece_codes) if piece_codes else np.zeros((0, codec.parts), np.uint8)
+    )
     save_array(tmp / "term_ptr.npy", np.concatenate([[0], np.cumsum(term_counts)]).astype(np.int64))
     save_array(tmp / "terms.npy", _concat([e.terms for e in entries], np.uint64))
     manifest = seal(tmp, {**identity, "codec": codec.digest, "count": len(entries)})
@@ -231,7 +243,8 @@ class Cache:
         first = self.segments[parts[0][0]]
         out = {
             "keys": _create(tmp / "keys.npy", np.uint64, (rows_total,)),
-            "vectors": _create(tmp / "vectors.npy", np.float16, (rows_total, first.vectors.shape[1])),
+            "vectors": _create(tmp / "vectors.npy", np.int8, (rows_total, first.codes.shape[1])),
+            "scales": _create(tmp / "scales.npy", np.float32, (rows_total,)),
             "piece_ptr": _create(tmp / "piece_ptr.npy", np.int64, (rows_total + 1,)),
             "piece_ids": _create(tmp / "piece_ids.npy", first.piece_ids.dtype, (pieces_total,)),
             "piece_codes": _create(tmp / "piece_codes.npy", np.uint8, (pieces_total, self.codec.parts)),
@@ -248,7 +261,8 @@ class Cache:
                 rows = np.asarray(all_rows[begin : begin + 65536], dtype=np.int64)
                 n = len(rows)
                 out["keys"][row_at : row_at + n] = segment.keys[rows]
-                out["vectors"][row_at : row_at + n] = segment.vectors[rows]
+                out["vectors"][row_at : row_at + n] = segment.codes[rows]
+                out["scales"][row_at : row_at + n] = segment.scales[rows]
                 for ptr_name, data_names, at in (
                     ("piece_ptr", ("piece_ids", "piece_codes"), piece_at),
                     ("term_ptr", ("terms",), term_at),
@@ -280,7 +294,7 @@ class Cache:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def _create(path: Path, dtype: type, shape: tuple[int, ...]) -> np.memmap:
+def _create(path: Path, dtype: type | np.dtype, shape: tuple[int, ...]) -> np.memmap:
     return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
 
 
@@ -296,3 +310,15 @@ def _ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
         return np.zeros(0, dtype=np.int64)
     offsets = np.repeat(np.asarray(starts, dtype=np.int64) - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
     return np.arange(total, dtype=np.int64) + offsets
+
+
+def quantise(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """int8 codes and a float32 scale per vector: ``codes * scale`` is within 1/254 of each component."""
+    vectors = np.asarray(vectors, dtype=np.float32)
+    scales = np.maximum(np.abs(vectors).max(axis=1), 1e-12) / 127.0 if len(vectors) else np.zeros(0, np.float32)
+    codes = (
+        np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+        if len(vectors)
+        else np.zeros(vectors.shape, np.int8)
+    )
+    return codes, scales.astype(np.float32)

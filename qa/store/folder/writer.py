@@ -271,13 +271,14 @@ class FolderWriter:
     # -- commit ---------------------------------------------------------------------
     def commit(self, on_phase: Callable[[str], None] = lambda phase: None) -> Summary:
         """Write the version's arrays, seal it and make it live. Returns what was written."""
+        on_phase("embedding the last sentences")
         self.flush()
         if not self.doc_names:
             raise QAError("no readable documents: nothing to index")
         assert self.cache is not None and self.codec is not None
         self.docs_close()
         _pause("writing")
-        on_phase("writing")
+        on_phase("sentences")
         keys = np.frombuffer(self.keys, dtype=np.uint64) if len(self.keys) else np.zeros(0, np.uint64)
         context_keys = (
             np.frombuffer(self.context_keys, dtype=np.uint64) if self.context_keys else np.zeros(0, np.uint64)
@@ -471,10 +472,10 @@ class _Gather:
         self.segments = segments
 
     def vectors(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
-        out = np.empty((len(seg), self.segments[0].vectors.shape[1]), dtype=np.float32)
+        out = np.empty((len(seg), self.segments[0].codes.shape[1]), dtype=np.float32)
         for s in np.unique(seg):
             mask = seg == s
-            out[mask] = self.segments[int(s)].vectors[row[mask]]
+            out[mask] = self.segments[int(s)].vectors(row[mask])
         return out
 
     def ragged(self, seg: np.ndarray, row: np.ndarray, ptr: str, data: str) -> tuple[np.ndarray, np.ndarray]:
@@ -566,7 +567,7 @@ def _stored_codec(folder: Path) -> PieceCodec | None:
 
 
 # The codebook is trained once per cache, on the first chunk's word pieces.
-CODEC_PARTS = 48
+CODEC_PARTS = 64
 
 
 def _train_codec(embedded: Sequence[Embedded], folder: Path) -> PieceCodec:
