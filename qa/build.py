@@ -1,6 +1,6 @@
 """Build or update an index: read → split → embed → store, streaming, with progress, one build at a time.
 
-Files are read and split in a helper process while this one embeds; embeddings go to
+Files are read and split in a reader thread while this one embeds; embeddings go to
 the index's cache as they are made, so a build that is stopped (Ctrl-C, a kill, a power
 cut) keeps what it embedded and the next build continues from there. The live index
 stays answerable throughout: the new version replaces it in one atomic step at the end.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -60,7 +60,7 @@ def chunking(settings: Settings) -> dict:
 
 @dataclass(frozen=True)
 class _Read:
-    """One file, read (and split) in the helper process."""
+    """One file, read (and split) in the reader thread."""
 
     name: str
     digest: str = ""
@@ -87,12 +87,15 @@ def _read(root: Path, name: str, path: Path, max_bytes: int, known: str | None) 
 def _read_all(
     root: Path, files: Sequence[tuple[str, Path]], max_bytes: int, known: dict[str, str], parallel: bool
 ) -> Iterator[_Read]:
-    """Every file read, in order; in a helper process when ``parallel``."""
+    """Every file read, in order; in the reader thread when ``parallel``."""
     if not parallel:
         for name, path in files:
             yield _read(root, name, path, max_bytes, known.get(name))
         return
-    with ProcessPoolExecutor(max_workers=1) as pool:
+    # A thread, not a process: parsing overlaps embedding (ONNX Runtime releases the GIL), and a
+    # library caller's unguarded script is never re-imported by a spawned child.
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="qa-read")
+    try:
         queue: list[Future[_Read]] = []
         todo = iter(files)
         for name, path in todo:
@@ -105,6 +108,8 @@ def _read_all(
                 queue.append(pool.submit(_read, root, name, path, max_bytes, known.get(name)))
                 break
             yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # on Ctrl-C: finish the file in hand only
 
 
 class _Embedder:
@@ -198,7 +203,7 @@ def build_index(
         files = list(_discover(docs_dir, exclude, skip))
         progress.start("reading", total=len(files), unit="file")
         seen: set[str] = set()
-        # 2. Read and split each file (in a helper process); embed what is new as it comes.
+        # 2. Read and split each file (in the reader thread); embed what is new as it comes.
         for read in _read_all(docs_dir, files, settings.max_file_bytes, known, parallel and len(files) > 1):
             progress.update(1)
             if read.skipped:
@@ -220,9 +225,9 @@ def build_index(
             raise QAError(f"no readable documents in {docs_dir} (.txt, .md, .rst, .html, .pdf)")
         report.removed = sorted(name for name in known if name not in seen)
         # 3. Passages, dense and BM25 indexes; then the new version goes live.
-        progress.start("writing")
-        summary = writer.commit(on_phase=progress.note)
-        progress.close()
+        progress.start("writing", unit="step")
+        summary = writer.commit(on_phase=lambda step: progress.update(1, extra=step))
+        progress.stop()
     report.sentences = summary.sentences
     report.embedded = summary.embedded
     report.duplicates = summary.duplicates
@@ -249,7 +254,13 @@ class _writer:
             from qa.store.milvus import MilvusWriter
 
             self.writer = MilvusWriter(
-                str(self.index), identity, chunking(self.settings), self.embedder, self.min_confidence
+                str(self.index),
+                identity,
+                chunking(self.settings),
+                self.embedder,
+                self.min_confidence,
+                wait=self.wait,
+                on_wait=self.progress.message,
             )
             return self.writer
         from qa.embed.codec import default_codec

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import TextIO
 
@@ -32,6 +33,9 @@ class Progress:
         self.extra = ""
         self.began = time.monotonic()
         self._last_line = 0.0
+        self._lock = threading.RLock()
+        self._ticker: threading.Thread | None = None
+        self._stop = threading.Event()
 
     def start(self, phase: str, total: int | None = None, unit: str = "it") -> None:
         """Begin a phase (ending the one before)."""
@@ -46,8 +50,30 @@ class Progress:
             self._tqdm = tqdm(total=total, desc=phase, unit=unit, file=self.stream, dynamic_ncols=True, leave=True)
         else:
             self._line(force=True)
+        self._start_ticker()
+
+    def _start_ticker(self) -> None:
+        """Keep the display alive through long steps that report nothing (an index build, a merge)."""
+        if self._ticker is not None:
+            return
+        self._stop.clear()
+
+        def tick() -> None:
+            while not self._stop.wait(1.0):
+                with self._lock:
+                    if self._tqdm is not None:
+                        self._tqdm.refresh()
+                    elif self.phase:
+                        self._line()
+
+        self._ticker = threading.Thread(target=tick, name="progress", daemon=True)
+        self._ticker.start()
 
     def update(self, n: int = 1, extra: str | None = None) -> None:
+        with self._lock:
+            self._update(n, extra)
+
+    def _update(self, n: int, extra: str | None) -> None:
         self.count += n
         if extra is not None:
             self.extra = extra
@@ -78,6 +104,10 @@ class Progress:
         """A line of its own, above the bar."""
         if self.quiet:
             return
+        with self._lock:
+            self._message(text)
+
+    def _message(self, text: str) -> None:
         if self._tqdm is not None:
             self._tqdm.write(text, file=self.stream)
         else:
@@ -85,9 +115,21 @@ class Progress:
             self.stream.flush()
 
     def close(self) -> None:
+        with self._lock:
+            self._close()
+
+    def _close(self) -> None:
         if self._tqdm is not None:
             self._tqdm.close()
             self._tqdm = None
         elif self.phase and not self.quiet:
             self._line(force=True)
         self.phase = ""
+
+    def stop(self) -> None:
+        """End the last phase and the ticker."""
+        self.close()
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join(timeout=2)
+            self._ticker = None
