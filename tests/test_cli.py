@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from qa.cli import main
+from qa import Assistant
+from qa.cli import cli as main
 from tests.conftest import ROOT, SEED
 
 
@@ -29,7 +30,10 @@ def test_ask_prints_quote_and_source(seed_index: Path) -> None:
 def test_ask_json_is_to_dict(seed_index: Path) -> None:
     out = qa("ask", "How many troops will remain in Iraq?", "--index", str(seed_index), "--json", "--top-k", "2")
     body = json.loads(out.stdout)
-    assert body["answered"] is True and len(body["quotes"]) == 2
+    expected = Assistant.open(seed_index).ask("How many troops will remain in Iraq?", top_k=2).to_dict()
+    body.pop("took_ms"), expected.pop("took_ms")
+    assert body == expected
+    assert body["answered"] is True and 1 <= len(body["quotes"]) <= 2
     assert body["quotes"][0]["document"] == SEED
 
 
@@ -65,13 +69,60 @@ def test_corrupt_index_is_one_line(seed_index: Path, tmp_path: Path) -> None:
     assert out.stderr.count("\n") == 1 and "qa index" in out.stderr and "Traceback" not in out.stderr
 
 
-def test_ask_without_index_builds_one_from_seeds(tmp_path: Path) -> None:
+def test_ask_without_index_says_what_to_run_and_builds_nothing(tmp_path: Path) -> None:
     shutil.copytree(ROOT / "seeds", tmp_path / "seeds")
-    out = qa("ask", "How many troops will remain in Iraq?", cwd=tmp_path)
+    for args in (["ask", "How many troops?"], ["ask", "How many troops?", "--json"], ["chat"]):
+        out = qa(*args, cwd=tmp_path, stdin="How many troops?\n")
+        assert out.returncode == 1
+        assert out.stderr.strip() == "Error: no index at embeddings: run `qa index` to build one"
+    assert not (tmp_path / "embeddings").exists()
+
+
+def test_ask_explain_marks_words_and_says_why(seed_index: Path) -> None:
+    out = qa("ask", "How many troops will remain in Iraq?", "--index", str(seed_index), "--explain", "--top-k", "1")
     assert out.returncode == 0, out.stderr
-    assert "building one from seeds" in out.stderr
-    assert "Some 2,500 troops" in out.stdout
-    assert (tmp_path / "embeddings" / "CURRENT").is_file()
+    assert "[troops] will [remain]" in out.stdout
+    assert "why: meaning" in out.stdout and "question words found: troops, remain, Iraq" in out.stdout
+
+
+def test_bad_environment_is_one_line(seed_index: Path) -> None:
+    import os
+
+    for name, value in (("QA_MAX_FILE_MB", "abc"), ("QA_PRECISION", "fp8")):
+        result = subprocess.run(
+            [sys.executable, "-m", "qa", "ask", "x", "--index", str(seed_index)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, name: value},
+            cwd=ROOT,
+        )
+        assert result.returncode == 1 and result.stderr.count("\n") == 1 and name in result.stderr
+
+
+def test_check_passes_on_an_intact_index(seed_index: Path) -> None:
+    out = qa("check", "--index", str(seed_index))
+    assert out.returncode == 0 and "is intact" in out.stdout
+
+
+def test_index_exclude_and_qaignore(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    (docs / "drafts").mkdir()
+    (docs / "drafts" / "old.txt").write_text("An old draft says the bridge opened in 1931.")
+    (docs / "notes.txt").write_text("The bridge opened in 1932 after four years of work.")
+    (docs / ".qaignore").write_text("drafts/\n")
+    out = qa("index", str(docs), "--index", str(tmp_path / "index"), "--exclude", "notes.txt")
+    assert out.returncode == 0, out.stderr
+    assert "1 added" in out.stdout
+
+
+def test_index_progress_without_a_terminal_prints_lines(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    out = qa("index", str(docs), "--index", str(tmp_path / "index"))
+    lines = [line for line in out.stderr.splitlines() if line.startswith(("reading", "writing"))]
+    assert lines and all("\r" not in line for line in lines)
+    assert any("1/1" in line for line in lines)
 
 
 def test_index_reports_counts_and_skips(tmp_path: Path) -> None:
@@ -87,7 +138,7 @@ def test_index_reports_counts_and_skips(tmp_path: Path) -> None:
 
 
 def test_chat_keeps_history(seed_index: Path) -> None:
-    script = "Which general was killed near Baghdad airport in 2020?\nWhich force did he lead?\n\n"
+    script = "Who was killed by the 2020 drone strike at Baghdad airport?\nWhich force did he lead?\n\n"
     out = qa("chat", "--index", str(seed_index), "--top-k", "1", stdin=script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("Quds Force") >= 1

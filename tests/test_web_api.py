@@ -151,7 +151,8 @@ BERTHS_QUESTION = "Which berths are reserved for fishing boats?"
 def berths_client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     docs, index = tmp_path_factory.mktemp("berths-docs"), tmp_path_factory.mktemp("berths-index")
     lines = [f"Berth {n}, the {name} berth, is reserved for fishing boats." for n, name in enumerate(BERTHS, 1)]
-    (docs / "berths.txt").write_text("Harbour berths\n\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    # One paragraph: extra quotes from the first one's paragraph are shown when they match well.
+    (docs / "berths.txt").write_text("Harbour berths\n\n" + " ".join(lines) + "\n", encoding="utf-8")
     build_index(docs, index)
     return create_app({"ASSISTANT": Assistant.open(index), "INDEX_DIR": str(index), "API_TOKEN": None}).test_client()
 

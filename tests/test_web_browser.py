@@ -313,7 +313,7 @@ def test_working_state_is_visible_while_waiting(chat: Page) -> None:
 
 
 def test_follow_up_questions_use_the_conversation(chat: Page) -> None:
-    chat.ask("Which general was killed near Baghdad airport in 2020?")
+    chat.ask("Who was killed by the 2020 drone strike at Baghdad airport?")
     chat.expect(chat.last(".message--answer")).to_contain_text("Baghdad")
     shown = chat.last(".message--answer").locator(".quote--primary blockquote").text_content()
     chat.ask("Which force did he lead?")
@@ -323,7 +323,7 @@ def test_follow_up_questions_use_the_conversation(chat: Page) -> None:
     first, second = chat.asked[-2]["body"], chat.asked[-1]["body"]
     assert first["history"] == []
     assert second["history"] == [
-        {"question": "Which general was killed near Baghdad airport in 2020?", "answer": shown}
+        {"question": "Who was killed by the 2020 drone strike at Baghdad airport?", "answer": shown}
     ]
     chat.screenshot("chat-follow-up-desktop", full_page=True)
 

@@ -14,6 +14,8 @@ from qa.store.base import Pieces
 # same word in another sentence scores 0.6-0.9, an unrelated one 0.1-0.4 (MiniLM).
 MATCH_THRESHOLD = 0.6
 _WORD = re.compile(r"\w+")
+# What a question asks with, never what a quote answers with.
+QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
 def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
@@ -51,7 +53,7 @@ def matched_words(tokenizer, question: str, question_vectors: np.ndarray, text: 
     for members in groups.values():
         start, end = q_offsets[members[0]][0], q_offsets[members[-1]][1]
         word = question[start:end]
-        if not _WORD.search(word) or word.lower() in STOPWORDS:
+        if not _WORD.search(word) or word.lower() in STOPWORDS or word.lower() in QUESTION_WORDS:
             continue
         similarity = float(np.mean(best_cos[members]))
         if similarity < MATCH_THRESHOLD:
