@@ -163,11 +163,11 @@ def table(title: str, rows: list[tuple[str, Report]]) -> str:
 
 
 def extra_quotes(assistant: Assistant, labels: Sequence[Labelled], articles: dict[str, str], top_k: int = 3) -> str:
-    """Share of extra quotes (after the first) that hold the answer or lie in its paragraph; Recall@3 of what is shown."""
+    """Share of extra quotes that hold the answer or lie in its paragraph; Recall@3 of what is shown."""
     extras = good = shown_hits = full_hits = 0
     for label in labels:
         answer = assistant.ask(label.question, top_k=top_k)
-        answered, ranked = assistant.ranked(label.question, top_k)
+        ranked = assistant.ranked(label.question, top_k).quotes
         if any(label.hit(q.text, q.document, q.start, q.end) for q in ranked):
             full_hits += 1
         if any(label.hit(q.text, q.document, q.start, q.end) for q in answer.quotes):

@@ -50,7 +50,7 @@ def build_speed(articles: dict[str, str], work: Path) -> dict:
     write_corpus(articles, docs)
     scratch = run_qa("index", str(docs), "--index", str(index))
     peak = children_peak_mb()
-    sentences = len(Assistant.open(index).corpus)
+    sentences = Assistant.open(index).index.info.sentences
     first = sorted(articles)[0]
     (docs / first).write_text(articles[first] + "A new closing paragraph was added to this article today.\n")
     changed = run_qa("index", str(docs), "--index", str(index))
@@ -82,10 +82,10 @@ def peer_latency(index: Path, questions: list[str]) -> dict | None:
         from txtai import Embeddings
     except ImportError:
         return None
-    from qa.embed.encoder import resolve_model
+    from bench.quality import Sentences
+    from qa.embed.model import resolve_model
 
-    corpus = Assistant.open(index).corpus
-    texts = [corpus.sentence_text(i) for i in range(len(corpus))]
+    texts = Sentences(Assistant.open(index)).texts
     began = time.perf_counter()
     embeddings = Embeddings(path=str(resolve_model()), content=True, hybrid=True)
     embeddings.index([(i, t, None) for i, t in enumerate(texts)])
