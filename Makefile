@@ -8,8 +8,9 @@ INDEX ?= embeddings
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 2
+SQUAD ?= ../shared/eval/squad-dev-public.json
 
-.PHONY: run index test lint browser bench bench-speed load clean
+.PHONY: run index test lint browser bench bench-speed bench-scale bench-docs bench-milvus bench-conflicts load clean
 
 run: $(STAMP)  ## Build or update the index from seeds/, then serve the chat page and /ask
 	$(BIN)/qa index $(DOCS) --index $(INDEX)
@@ -19,11 +20,12 @@ index: $(STAMP)
 	$(BIN)/qa index $(DOCS) --index $(INDEX)
 
 # torch first, pinned to the CPU wheel: any other request pulls a multi-GB CUDA build.
+# (torch is used once, to export the model to ONNX; ONNX Runtime runs it.)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,milvus]'
 	touch $@
 
 # The browser tests drive Debian's Chromium; install it when missing (as root).
@@ -40,15 +42,27 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## Answer quality beside the baselines (needs ../shared/eval)
-	$(BIN)/pip install --quiet -e '.[test,bench]'
-	$(BIN)/python -m bench.quality ../shared/eval/squad-dev-public.json
+bench: $(STAMP)  ## Answer quality beside the baselines, three question styles (needs ../shared/eval)
+	$(BIN)/pip install --quiet -e '.[test,milvus,bench]'
+	$(BIN)/python -m bench.quality $(SQUAD)
+
+bench-docs: $(STAMP)  ## Documentation questions over the PostgreSQL 15 docs (apt-get install postgresql-doc-15)
+	$(BIN)/python -m bench.docs
 
 bench-speed: $(STAMP)
-	$(BIN)/python -m bench.speed ../shared/eval/squad-dev-public.json
+	$(BIN)/python -m bench.speed $(SQUAD)
+
+bench-scale: $(STAMP)  ## 100k, 300k and all sentences of four Debian documentation packages (hours)
+	$(BIN)/python -m bench.scale $(SQUAD)
+
+bench-milvus: $(STAMP)
+	$(BIN)/python -m bench.milvus $(SQUAD)
+
+bench-conflicts: $(STAMP)
+	$(BIN)/python -m bench.conflicts
 
 load: $(STAMP)
 	$(BIN)/python -m bench.load --clients 32 --seconds 60
 
 clean:
-	rm -rf $(VENV) $(INDEX)/CURRENT $(INDEX)/v-* $(INDEX)/.tmp-* tests/artifacts
+	rm -rf $(VENV) $(INDEX)/CURRENT $(INDEX)/v-* $(INDEX)/.tmp-* $(INDEX)/cache $(INDEX)/.lock tests/artifacts

@@ -543,6 +543,10 @@ def serve(
     Raises:
         ConfigError: a setting from the environment cannot be used (one line).
     """
+    if str(index_dir).startswith("milvus:") and not str(index_dir).startswith("milvus://") and workers > 1:
+        # Milvus Lite opens its file in one process at a time; a Milvus server has no such limit.
+        log.warning("Milvus Lite (%s) serves from one process: using 1 worker instead of %d.", index_dir, workers)
+        workers = 1
     app = create_app({"INDEX_DIR": index_dir, "MAX_CONCURRENT": threads, "BIND_HOST": host})
     if _is_wildcard(host) and not app.config["API_TOKEN"]:
         log.warning(
