@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -39,6 +40,27 @@ SAME_PARAGRAPH_SHARE = 0.6
 # Quotes offered to the conflict check: the best few, shown or not (a second source is often
 # the third or fourth quote; the check itself ignores quotes that match the question weakly).
 CONFLICT_CANDIDATES = 5
+
+
+_BLAS = None
+
+
+@contextlib.contextmanager
+def _one_blas_thread() -> Iterator[None]:
+    """Answer with one BLAS thread: the ranker's products are small, and idle BLAS threads
+    spinning beside ONNX Runtime's (or another request's) cost more than they save."""
+    global _BLAS
+    try:
+        if _BLAS is None:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS = ThreadpoolController()
+        limit = _BLAS.limit(limits=1, user_api="blas")
+    except Exception:  # a speed setting only
+        yield
+        return
+    with limit:
+        yield
 
 
 class Assistant:
@@ -129,17 +151,19 @@ class Assistant:
         if not 1 <= top_k <= MAX_TOP_K:
             raise BadQuestionError(f"top_k must be between 1 and {MAX_TOP_K}")
         answers = []
-        for question, ranking, query in self._rank(questions, histories):
-            answers.append(self._answer(question, ranking, query, top_k))
+        with _one_blas_thread():
+            for question, ranking, query in self._rank(questions, histories):
+                answers.append(self._answer(question, ranking, query, top_k))
         took = (time.perf_counter() - began) * 1000 / max(len(questions), 1)
         return [Answer(a.question, a.answered, a.quotes, took, a.confidence, a.threshold, a.conflicts) for a in answers]
 
     def ranked(self, question: str, k: int = 10) -> Answer:
         """The best ``k`` quotes in order, none dropped, and whether the question would be answered (for evaluation)."""
         began = time.perf_counter()
-        [(question, ranking, _)] = self._rank([question], None)
-        confidence = self._confidence(ranking)
-        quotes = [q for _, q in self._quotes(ranking, k, keep_all=True)]
+        with _one_blas_thread():
+            [(question, ranking, _)] = self._rank([question], None)
+            confidence = self._confidence(ranking)
+            quotes = [q for _, q in self._quotes(ranking, k, keep_all=True)]
         took = (time.perf_counter() - began) * 1000
         return Answer(question, confidence >= self.min_confidence, quotes, took, confidence, self.min_confidence)
 
