@@ -30,8 +30,8 @@ def labels() -> tuple[Path, list[Labelled]]:
     out = []
     for item in data["questions"]:
         if item.get("answerable", True):
-            answers = (item["answer"], *item.get("other_answers", []))
-            out.append(Labelled(item["question"], answers, item["document"], (), True, item["kind"]))
+            also = tuple((other["document"], other["answer"]) for other in item.get("other_answers", []))
+            out.append(Labelled(item["question"], (item["answer"],), item["document"], (), True, item["kind"], also))
         else:
             out.append(Labelled(item["question"], (), None, (), False, item["kind"]))
     return Path(data["root"]), out

@@ -37,9 +37,13 @@ class Labelled:
     answer_starts: tuple[int, ...] = ()
     answerable: bool = True
     kind: str = ""
+    # Other places that answer equally well: (document, text the quote must contain).
+    also: tuple[tuple[str, str], ...] = ()
 
     def hit(self, text: str, document: str, start: int, end: int) -> bool:
         """Does this quote answer the question?"""
+        if any(document == d and _normal(a) in _normal(text) for d, a in self.also):
+            return True
         if self.document is not None and document != self.document:
             return False
         if self.answer_starts:

@@ -100,3 +100,13 @@ def test_scoring_counts_declines_as_misses_and_separates_them() -> None:
     best, table = calibrate(labels, results)
     assert best is not None and 0.3 < best <= 0.6
     assert {"threshold", "answered", "declined", "P@1"} <= set(table[0])
+
+
+def test_other_places_that_answer_count_as_hits() -> None:
+    label = Labelled(
+        "How is space reclaimed?", ("VACUUM reclaims",), "a.html", also=(("b.html", "VACUUM FULL compacts"),)
+    )
+    assert label.hit("Plain VACUUM reclaims space.", "a.html", 0, 1)
+    assert label.hit("VACUUM  FULL compacts tables.", "b.html", 0, 1)  # whitespace does not matter
+    assert not label.hit("VACUUM FULL compacts tables.", "c.html", 0, 1)  # the right text, the wrong page
+    assert not label.hit("VACUUM reclaims space.", "b.html", 0, 1)
