@@ -200,10 +200,11 @@ def abstention(articles: dict[str, str], questions: list[Question], work: Path) 
     assistant = Assistant.open(index)
     squad = squad_labels(questions)
     out_squad = [q for q in squad if q.document not in inside]
-    out_search = [q for q in search(set(articles)) if q.document not in inside]
+    # Search-box questions about the other articles, and those no article answers (asked of the half index).
+    out_search = [q for q in search(set(articles)) if q.document not in inside or not q.answerable]
     in_squad = [q for q in squad if q.document in inside]
     declined = {
-        name: sum(not assistant.ranked(q.question, 1)[0] for q in qs) / max(len(qs), 1)
+        name: sum(not assistant.ranked(q.question, 1).answered for q in qs) / max(len(qs), 1)
         for name, qs in (("SQuAD", out_squad), ("search-box", out_search))
     }
     with_threshold = score(in_squad, run(assistant, in_squad))

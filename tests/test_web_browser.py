@@ -213,7 +213,7 @@ def test_matched_words_are_highlighted_and_why_explains_the_answer(chat: Page) -
     for label in ["Word match", "Meaning", "Same words", "Nearby sentences", "Confidence"]:
         expect(why.locator("dt", has_text=label)).to_be_visible()
     expect(why).to_contain_text("Quotes are listed in this order.")
-    expect(why).to_contain_text("An answer is given only when the best quote reaches 50%.")
+    expect(why).to_contain_text("An answer is given only when the best quote reaches 48%.")
     expect(why).to_contain_text(re.compile(r"Confidence\s*\d+%"))
     bar = why.locator(".meter__fill").first
     assert bar.evaluate("e => e.getBoundingClientRect().width") > 0  # the meters are drawn (CSSOM, no inline style)
@@ -369,7 +369,7 @@ def test_an_abstention_is_shown_as_not_found(chat: Page) -> None:
     abstain = chat.last()
     chat.expect(abstain).to_have_class("message message--abstain")
     chat.expect(abstain).to_contain_text("Not found in the documents")
-    chat.expect(abstain).to_contain_text(re.compile(r"The closest sentence matched \d+%; an answer needs 50%\."))
+    chat.expect(abstain).to_contain_text(re.compile(r"The closest sentence matched \d+%; an answer needs 48%\."))
     assert abstain.locator("blockquote, .quote, .match").count() == 0
     assert chat.page.locator(".message--error").count() == 0
     # Styled apart from an answer: its own background and a coloured edge.

@@ -26,10 +26,11 @@ MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
 # Answer only when the documents hold the question's words or its meaning: the best
 # sentence's confidence, the larger of its word-piece match (IDF-weighted mean of best
-# cosines) and the best cosine of any candidate, reaches this. Calibrated on SQuAD
-# questions asked of an index without their article: BENCHMARKS.md, "Abstention".
-# An index can carry its own threshold (`qa index --min-confidence`, `qa eval --calibrate`).
-MIN_CONFIDENCE = 0.50
+# cosines) and the best cosine of any candidate, reaches this: about the lowest threshold
+# that declines 95% of SQuAD questions asked of an index without their article (0.475 on
+# `qa eval --calibrate`'s grid; 0.48 is what the chat page shows): BENCHMARKS.md, "Abstention". An index can carry its own threshold
+# (`qa index --min-confidence`, found with `qa eval --calibrate`).
+MIN_CONFIDENCE = 0.48
 # An extra quote is shown only when it carries evidence for the answer, never to fill top_k:
 # its word-piece match is nearly as good as the first quote's (this share of it), or it is
 # in the first quote's paragraph and matches at least SAME_PARAGRAPH_SHARE of it. On SQuAD,
