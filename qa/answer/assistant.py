@@ -28,8 +28,8 @@ MAX_TOP_K = 20
 # sentence's confidence, the larger of its word-piece match (IDF-weighted mean of best
 # cosines) and the best cosine of any candidate, reaches this: about the lowest threshold
 # that declines 95% of SQuAD questions asked of an index without their article (0.475 on
-# `qa eval --calibrate`'s grid; 0.48 is what the chat page shows): BENCHMARKS.md, "Abstention". An index can carry its own threshold
-# (`qa index --min-confidence`, found with `qa eval --calibrate`).
+# `qa eval --calibrate`'s grid; 0.48 is what the chat page shows): BENCHMARKS.md,
+# "Abstention". An index can carry its own threshold (`qa index --min-confidence`).
 MIN_CONFIDENCE = 0.48
 # An extra quote is shown only when it carries evidence for the answer, never to fill top_k:
 # its word-piece match is nearly as good as the first quote's (this share of it), or it is
