@@ -65,8 +65,9 @@ class PieceCodec:
     def decode(self, codes: np.ndarray) -> np.ndarray:
         """float32 (n, dimension): each piece rebuilt from its centroids."""
         codes = np.asarray(codes)
-        parts = np.arange(self.parts)
-        return self.centroids[parts, codes].reshape(len(codes), self.dimension)
+        flat = self.centroids.reshape(self.parts * self.size, self.sub)
+        rows = codes.astype(np.intp) + np.arange(self.parts) * self.size
+        return flat.take(rows.reshape(-1), axis=0).reshape(len(codes), self.dimension)
 
     def save(self, path: Path) -> None:
         with open(path, "wb") as handle:  # a handle: np.save would add ".npy" to other names

@@ -183,15 +183,17 @@ class FolderIndex:
 
     def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
         size = len(self.sentences) if kind == SENTENCES else len(self.contexts)
-        out = []
-        for i in ids:
-            if not 0 <= int(i) < size:
-                out.append(Pieces(np.zeros(0, np.int32), np.zeros((0, self.dimension), np.float32)))
-                continue
-            unit = self._units(kind, np.asarray([int(i)]))[0]
-            piece_ids, codes = self.segments[int(unit["seg"])].pieces(int(unit["row"]))
-            out.append(Pieces(piece_ids, self.codec.decode(codes)))
-        return out
+        wanted = np.asarray([int(i) for i in ids], dtype=np.int64)
+        valid = (wanted >= 0) & (wanted < size)
+        units = self._units(kind, wanted[valid])
+        found = [self.segments[int(u["seg"])].pieces(int(u["row"])) for u in units]
+        # One decode for all the units' pieces: the codebook lookup costs per call, not per piece.
+        codes = [c for _, c in found]
+        vectors = self.codec.decode(np.concatenate(codes)) if codes else np.zeros((0, self.dimension), np.float32)
+        bounds = np.cumsum([0] + [len(c) for c in codes])
+        decoded = iter(Pieces(piece_ids, vectors[bounds[k] : bounds[k + 1]]) for k, (piece_ids, _) in enumerate(found))
+        empty = Pieces(np.zeros(0, np.int32), np.zeros((0, self.dimension), np.float32))
+        return [next(decoded) if ok else empty for ok in valid]
 
     def piece_idf(self) -> np.ndarray:
         return self._idf
