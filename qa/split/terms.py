@@ -7,7 +7,6 @@ import logging
 import re
 from functools import lru_cache
 
-import bm25s
 import numpy as np
 import Stemmer
 
@@ -44,7 +43,12 @@ ABBREVIATIONS = {
     "dec": "december",
 }
 _ABBREVIATION = re.compile(r"\b(" + "|".join(ABBREVIATIONS) + r")\.", re.IGNORECASE)
-STOPWORDS = frozenset(bm25s.stopwords.STOPWORDS_EN) | {"s", "t", "did", "does", "do"}
+# bm25s's English stop words (its STOPWORDS_EN, the Lucene list), written out: importing
+# bm25s pulls in SciPy and costs a quarter of a second of every `qa` command's start.
+STOPWORDS = frozenset(
+    "a an and are as at be but by for if in into is it no not of on or such that the their then there "
+    "these they this to was will with".split()
+) | {"s", "t", "did", "does", "do"}
 
 
 @lru_cache(maxsize=1)
