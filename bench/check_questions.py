@@ -119,7 +119,8 @@ def check_search(path: Path, squad: Path, report: Report) -> None:
             report.error(f"{where}: no answer")
             continue
         text = articles[document]
-        for answer in [q["answer"], *q.get("other_answers", [])]:
+        for start, end in [q["answer"], *q.get("other_answers", [])]:
+            answer = text[start:end]
             check_words(answer, 3, 12, where, report)
             found = text.count(answer)
             if found != 1:

@@ -55,16 +55,17 @@ def paraphrased(questions: Sequence[Question]) -> list[Labelled]:
     ]
 
 
-def search(documents: set[str]) -> list[Labelled]:
+def search(articles: dict[str, str]) -> list[Labelled]:
+    """The search-box questions; their answers are spans of the article texts (read from SQuAD, never stored)."""
     items = json.loads(SEARCH.read_text())["questions"]
     out = []
     for item in items:
-        if item["document"] not in documents:
+        text = articles.get(item["document"])
+        if text is None:
             continue
-        answers = [item["answer"], *item.get("other_answers", [])] if item.get("answerable", True) else []
-        out.append(
-            Labelled(item["question"], tuple(answers), item["document"], (), item.get("answerable", True), "search")
-        )
+        spans = [item["answer"], *item.get("other_answers", [])] if item.get("answerable", True) else []
+        answers = tuple(text[start:end] for start, end in spans)
+        out.append(Labelled(item["question"], answers, item["document"], (), item.get("answerable", True), "search"))
     return out
 
 
@@ -201,7 +202,7 @@ def abstention(articles: dict[str, str], questions: list[Question], work: Path) 
     squad = squad_labels(questions)
     out_squad = [q for q in squad if q.document not in inside]
     # Search-box questions about the other articles, and those no article answers (asked of the half index).
-    out_search = [q for q in search(set(articles)) if q.document not in inside or not q.answerable]
+    out_search = [q for q in search(articles) if q.document not in inside or not q.answerable]
     in_squad = [q for q in squad if q.document in inside]
     declined = {
         name: sum(not assistant.ranked(q.question, 1).answered for q in qs) / max(len(qs), 1)
@@ -240,7 +241,7 @@ def main() -> None:
     sets = [
         ("SQuAD questions", squad_labels(questions)),
         ("paraphrased questions (little word overlap)", paraphrased(questions)),
-        ("search-box questions (written without looking at the answer)", search(set(articles))),
+        ("search-box questions (written without looking at the answer)", search(articles)),
     ]
     if args.questions:
         sets = [(title, labels[: args.questions]) for title, labels in sets]
