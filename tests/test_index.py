@@ -412,3 +412,20 @@ def test_opened_assistant_notices_rebuild(seed_index: Path, tmp_path: Path, docs
     assert not assistant.is_current()
     # The version it had open stays readable until the next build: readers are never cut off.
     assert assistant.ask(QUESTION).quotes[0].text == ANSWER
+
+
+def test_build_index_from_a_plain_script(tmp_path: Path) -> None:
+    """A library caller's script without a `__main__` guard builds once, and does not hang."""
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for n in range(3):
+        (docs / f"{n}.txt").write_text(f"Report {n} says the river rose by {n + 1} metres in spring.")
+    script = tmp_path / "build.py"
+    script.write_text(
+        "from qa.build import build_index\n"
+        f"report = build_index({str(docs)!r}, {str(tmp_path / 'index')!r})\n"
+        "print('built', report.sentences)\n"
+    )
+    result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ["built", "3"]
