@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, QAError
+from qa.store.check import unreadable_documents
 from qa.store.milvus import schema
 from qa.store.milvus.manifest import live_filter, query_all
 from qa.store.milvus.reader import MilvusIndex
@@ -23,11 +24,7 @@ def check_milvus(address: str) -> tuple[list[str], str]:
     problems: list[str] = []
     try:
         problems += _check_rows(index)
-        for name in index.document_names():
-            try:
-                index.document(name)
-            except QAError as exc:
-                problems.append(str(exc))
+        problems += unreadable_documents(index)
         manifest = index.manifest
         counts = manifest["counts"]
         others = sorted(
