@@ -217,6 +217,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="keep the corpora and indexes here (default: a temporary folder)")
     parser.add_argument("--json", type=Path)
     parser.add_argument("--skip-resume", action="store_true")
+    parser.add_argument(
+        "--seed-cache",
+        type=Path,
+        help="start the first size's embedding cache from this index's (each later size from the one before): "
+        "the build then embeds only what that corpus lacks, and its time is not a build from scratch",
+    )
     args = parser.parse_args()
     articles, squad = load(args.squad)
     # The articles sit in the corpus's squad/ folder: that is the document name quotes carry.
@@ -234,6 +240,10 @@ def main() -> None:
         docs.mkdir(parents=True)
         make_corpus(files, size, articles, docs)
         row: dict = {"size": size_text}
+        seed = args.seed_cache if not rows else work / f"index-{rows[-1]['size']}"
+        if seed is not None and (seed / "cache").is_dir():
+            shutil.copytree(seed / "cache", index / "cache")
+            row["seeded_from"] = str(seed)
         row["build"] = timed_index(docs, index)
         row["build"]["sentences_per_s"] = row["build"]["sentences"] / row["build"]["wall_s"]
         row["disk_mb"] = disk_mb(index)

@@ -56,6 +56,9 @@ class DocumentWriter:
     def add_context(self, number: int, text: str) -> None:
         self.connection.execute("INSERT INTO contexts VALUES (?, ?)", (number, text))
 
+    def add_contexts(self, rows: Sequence[tuple[int, str]]) -> None:
+        self.connection.executemany("INSERT INTO contexts VALUES (?, ?)", rows)
+
     def close(self) -> None:
         self.connection.commit()
         self.connection.close()
@@ -105,11 +108,14 @@ class DocumentTable:
         return [int(n) for (n,) in self._db().execute("SELECT length(text) FROM documents ORDER BY number")]
 
     def contexts(self, numbers: Sequence[int]) -> list[str]:
-        out = []
-        for number in numbers:
-            row = self._db().execute("SELECT text FROM contexts WHERE number = ?", (int(number),)).fetchone()
-            out.append(row[0] if row else "")
-        return out
+        """The texts of the given contexts, in that order ("" for a number the index lacks)."""
+        wanted = [int(n) for n in numbers]
+        found: dict[int, str] = {}
+        for at in range(0, len(wanted), 500):  # SQLite's limit on bound parameters is 999
+            part = wanted[at : at + 500]
+            marks = ",".join("?" * len(part))
+            found.update(self._db().execute(f"SELECT number, text FROM contexts WHERE number IN ({marks})", part))
+        return [found.get(n, "") for n in wanted]
 
     def all_contexts(self) -> list[str]:
         return [t for (t,) in self._db().execute("SELECT text FROM contexts ORDER BY number")]

@@ -66,7 +66,14 @@ def save_array(path: Path, array: np.ndarray) -> None:
 
 
 def load_array(path: Path, mmap: bool = True) -> np.ndarray:
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    """An array from a .npy file, memory-mapped read-only by default.
+
+    A mapped array is handed out as a plain ndarray view (the mapping stays alive as its
+    base): np.memmap's Python-level indexing costs microseconds per call, and a question
+    indexes these arrays thousands of times.
+    """
+    array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    return array.view(np.ndarray) if isinstance(array, np.memmap) else array
 
 
 def damaged(folder: Path, manifest: dict, full: bool) -> list[str]:

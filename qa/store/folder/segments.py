@@ -92,6 +92,50 @@ class Segment:
         return np.asarray(self.terms[int(self.term_ptr[row]) : int(self.term_ptr[row + 1])])
 
 
+class Gather:
+    """Reads vectors, word pieces and terms of (segment, row) pairs from a list of segments."""
+
+    def __init__(self, segments: Sequence[Segment]) -> None:
+        self.segments = segments
+
+    def vectors(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
+        out = np.empty((len(seg), self.segments[0].codes.shape[1]), dtype=np.float32)
+        for s in np.unique(seg):
+            mask = seg == s
+            out[mask] = self.segments[int(s)].vectors(row[mask])
+        return out
+
+    def ragged(self, seg: np.ndarray, row: np.ndarray, ptr: str, data: str) -> tuple[np.ndarray, np.ndarray]:
+        """(lengths, concatenated values) of a ragged field for each pair, in the given order."""
+        lengths, (values,) = self.ragged_fields(seg, row, ptr, (data,))
+        return lengths, values
+
+    def ragged_fields(
+        self, seg: np.ndarray, row: np.ndarray, ptr: str, data: Sequence[str]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Like `ragged`, for several fields that share one pointer array (word-piece ids and codes)."""
+        seg, row = np.asarray(seg), np.asarray(row, dtype=np.int64)
+        lengths = np.zeros(len(seg), dtype=np.int64)
+        parts = []
+        for s in np.unique(seg):
+            mask = np.flatnonzero(seg == s)
+            pointers = getattr(self.segments[int(s)], ptr)
+            starts = np.asarray(pointers[row[mask]], dtype=np.int64)
+            lengths[mask] = np.asarray(pointers[row[mask] + 1], dtype=np.int64) - starts
+            parts.append((int(s), mask, starts))
+        offsets = np.concatenate([[0], np.cumsum(lengths)])
+        out = []
+        for name in data:
+            values = None
+            for s, mask, starts in parts:
+                source = getattr(self.segments[s], name)
+                if values is None:
+                    values = np.empty((int(offsets[-1]), *source.shape[1:]), dtype=source.dtype)
+                values[_ranges(offsets[mask], lengths[mask])] = source[_ranges(starts, lengths[mask])]
+            out.append(values if values is not None else np.zeros(0, dtype=np.uint64))
+        return lengths, out
+
+
 @dataclass(frozen=True)
 class Entry:
     """What is cached for one text."""

@@ -31,7 +31,7 @@ from qa.store.folder import bm25, dense
 from qa.store.folder.documents import DocumentWriter
 from qa.store.folder.files import fsync_dir, save_array, seal
 from qa.store.folder.layout import CACHE, FORMAT_VERSION, POINTER, new_version_name, write_pointer
-from qa.store.folder.segments import Cache, _ranges, text_key
+from qa.store.folder.segments import Cache, Gather, _ranges, text_key
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,11 @@ class FolderWriter:
         self.text_owner: dict[str, str] = {}
         self.duplicates: list[tuple[str, str]] = []
         self.contexts: dict[str, int] = {}
+        self.context_of_previous: dict[int, int] = {}
         self.context_keys = array.array("Q")
         self.rows = {name: array.array(code) for name, code in (("doc", "i"), ("start", "i"), ("end", "i"))}
         self.quotable = array.array("b")
+        self.fresh = array.array("b")  # 1 for sentences of documents new or changed in this build
         self.context = array.array("i")
         self.keys = array.array("Q")
         self.pending: dict[int, str] = {}
@@ -165,8 +167,9 @@ class FolderWriter:
     def keep(self, name: str) -> bool:
         """Carry an unchanged document over from the live version.
 
-        Returns False when it cannot be (its stored text or vectors do not check out):
-        the caller reads the file again and calls `add`.
+        Its rows, text keys and contexts are copied as arrays (nothing is split or hashed
+        again). Returns False when it cannot be (its stored text does not check out): the
+        caller reads the file again and calls `add`.
         """
         if self.previous is None or name not in self.previous.documents or self.cache is None:
             return False
@@ -180,38 +183,90 @@ class FolderWriter:
             return False
         lo, hi = index.doc_range(number)
         table = index.sentences[lo:hi]
-        contexts = index.table.contexts(np.unique(table["context"][table["context"] >= 0]))
-        context_of = dict(zip(np.unique(table["context"][table["context"] >= 0]).tolist(), contexts))
-        sentences = [
-            Sentence(int(r["start"]), int(r["end"]), bool(r["quotable"]), context_of.get(int(r["context"]), ""))
-            for r in table
-        ]
-        self._add(document, sentences, copied=True)
+        keys = np.empty(len(table), dtype=np.uint64)
+        for s in np.unique(table["seg"]):
+            mask = table["seg"] == s
+            keys[mask] = index.segments[int(s)].keys[table["row"][mask]]
+        contexts = self._carry_contexts(table["context"])
+        self._add_rows(document, table["start"], table["end"], table["quotable"], contexts, keys, copied=True)
         return True
+
+    def _carry_contexts(self, old: np.ndarray) -> np.ndarray:
+        """This version's context numbers for the live version's ``old`` ones (-1 stays -1).
+
+        Contexts first seen here are registered in one batch, their keys read from the live
+        version's segments rather than hashed again.
+        """
+        assert self.previous is not None
+        index = self.previous.index
+        numbers = np.unique(old[old >= 0]).tolist()
+        unseen = [c for c in numbers if c not in self.context_of_previous]
+        if unseen:
+            units = index.contexts[np.asarray(unseen, dtype=np.int64)]
+            keys = np.empty(len(unseen), dtype=np.uint64)
+            for s in np.unique(units["seg"]):
+                mask = units["seg"] == s
+                keys[mask] = index.segments[int(s)].keys[units["row"][mask]]
+            new_texts, new_keys, rows = [], [], []
+            for c, text, key in zip(unseen, index.table.contexts(unseen), keys.tolist()):
+                number = self.contexts.get(text) if text else -1
+                if number is None:
+                    number = self.contexts[text] = len(self.contexts)
+                    rows.append((number, text))
+                    new_texts.append(text)
+                    new_keys.append(key)
+                self.context_of_previous[c] = number
+            self.docs.add_contexts(rows)
+            self.context_keys.frombytes(np.asarray(new_keys, dtype=np.uint64).tobytes())
+            self._want(np.asarray(new_keys, dtype=np.uint64), lambda i: new_texts[i])
+        out = np.full(len(old), -1, dtype=np.int32)
+        if numbers:
+            mapped = np.asarray([self.context_of_previous[c] for c in numbers], dtype=np.int32)
+            has = old >= 0
+            out[has] = mapped[np.searchsorted(np.asarray(numbers), old[has])]
+        return out
 
     def add(self, document: Document, sentences: Sequence[Sentence]) -> None:
         """A new or changed document and its sentences."""
-        self._add(document, sentences, copied=False)
+        texts = [document.text[s.start : s.end] for s in sentences]
+        keys = np.fromiter((text_key(t) for t in texts), dtype=np.uint64, count=len(texts))
+        self._add_rows(
+            document,
+            np.fromiter((s.start for s in sentences), dtype=np.int32, count=len(sentences)),
+            np.fromiter((s.end for s in sentences), dtype=np.int32, count=len(sentences)),
+            np.fromiter((s.quotable for s in sentences), dtype=np.int8, count=len(sentences)),
+            np.fromiter((self._context(s.context) for s in sentences), dtype=np.int32, count=len(sentences)),
+            keys,
+            copied=False,
+        )
 
-    def _add(self, document: Document, sentences: Sequence[Sentence], copied: bool) -> None:
+    def _add_rows(
+        self,
+        document: Document,
+        start: np.ndarray,
+        end: np.ndarray,
+        quotable: np.ndarray,
+        context: np.ndarray,
+        keys: np.ndarray,
+        copied: bool,
+    ) -> None:
         number = len(self.doc_names)
         digest = self.docs.add(number, document)
         self.doc_names.append(document.name)
-        self.doc_state[document.name] = {"digest": document.digest, "text": digest, "sentences": len(sentences)}
+        self.doc_state[document.name] = {"digest": document.digest, "text": digest, "sentences": len(keys)}
         if digest in self.text_owner:
             self.duplicates.append((document.name, self.text_owner[digest]))
         else:
             self.text_owner[digest] = document.name
-        texts = [document.text[s.start : s.end] for s in sentences]
-        keys = [text_key(t) for t in texts]
-        for s, key in zip(sentences, keys):
-            self.rows["doc"].append(number)
-            self.rows["start"].append(s.start)
-            self.rows["end"].append(s.end)
-            self.quotable.append(1 if s.quotable else 0)
-            self.context.append(self._context(s.context))
-            self.keys.append(key)
-        self._want(keys, texts)
+        count = len(keys)
+        self.rows["doc"].frombytes(np.full(count, number, dtype=np.int32).tobytes())
+        self.rows["start"].frombytes(np.asarray(start, dtype=np.int32).tobytes())
+        self.rows["end"].frombytes(np.asarray(end, dtype=np.int32).tobytes())
+        self.quotable.frombytes((np.asarray(quotable) > 0).astype(np.int8).tobytes())
+        self.fresh.frombytes(np.full(count, 0 if copied else 1, dtype=np.int8).tobytes())
+        self.context.frombytes(np.asarray(context, dtype=np.int32).tobytes())
+        self.keys.frombytes(np.asarray(keys, dtype=np.uint64).tobytes())
+        self._want(keys, lambda i: document.text[int(start[i]) : int(end[i])])
 
     def _context(self, text: str) -> int:
         if not text:
@@ -222,18 +277,19 @@ class FolderWriter:
             self.docs.add_context(number, text)
             key = text_key(text)
             self.context_keys.append(key)
-            self._want([key], [text])
+            self._want(np.array([key], dtype=np.uint64), lambda i: text)
         return number
 
-    def _want(self, keys: list[int], texts: list[str]) -> None:
-        """Queue the texts the cache does not hold yet; embed a chunk once enough are waiting."""
-        if self.cache is not None and keys:
-            seg, _ = self.cache.lookup(np.asarray(keys, dtype=np.uint64))
-            missing = [(k, t) for k, t, s in zip(keys, texts, seg.tolist()) if s < 0]
+    def _want(self, keys: np.ndarray, text_of: Callable[[int], str]) -> None:
+        """Queue the texts the cache lacks (``text_of(i)``: key i's text); embed a chunk once enough wait."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        if self.cache is not None and len(keys):
+            seg, _ = self.cache.lookup(keys)
+            missing = np.flatnonzero(seg < 0).tolist()
         else:
-            missing = list(zip(keys, texts))
-        for key, text in missing:
-            self.pending.setdefault(key, text)
+            missing = list(range(len(keys)))
+        for i in missing:
+            self.pending.setdefault(int(keys[i]), text_of(i))
         if len(self.pending) >= CHUNK_TEXTS:
             self.flush()
 
@@ -305,7 +361,7 @@ class FolderWriter:
         save_array(self.tmp / "sentences.npy", table)
         save_array(self.tmp / "contexts.npy", contexts)
 
-        gather = _Gather(segments)
+        gather = Gather(segments)
         doc_starts = np.ones(n, dtype=bool)
         doc_starts[1:] = table["doc"][1:] != table["doc"][:-1]
         first, last = windows(table["context"], doc_starts, self.chunking["window"], self.chunking["stride"])
@@ -317,20 +373,27 @@ class FolderWriter:
         self._passage_vectors(table, contexts, passages, gather)
         on_phase("dense index")
         dimension = self.identity["dimension"]
-        kinds = {
+        fresh = np.frombuffer(self.fresh, dtype=np.int8).astype(bool) if len(self.fresh) else np.zeros(0, bool)
+        built = {
             "sentences": dense.build(
                 self.tmp / "sentences.faiss",
                 n,
                 dimension,
                 lambda a, b: gather.vectors(table["seg"][a:b], table["row"][a:b]),
+                previous=self._previous_dense("sentences"),
+                new=int(fresh.sum()),
             ),
             "passages": dense.build(
                 self.tmp / "passages.faiss",
                 len(passages),
                 dimension,
                 lambda a, b: np.load(self.tmp / "passage-vectors.npy", mmap_mode="r")[a:b].astype(np.float32),
+                previous=self._previous_dense("passages"),
+                new=int(fresh[first].sum()) if len(first) else 0,
             ),
         }
+        kinds = {kind: k for kind, (k, _) in built.items()}
+        training = {kind: t.as_dict() for kind, (_, t) in built.items() if t is not None}
         on_phase("BM25")
         bm25.build(self.tmp, "bm25-sentences", _sentence_terms(table, gather), n)
         bm25.build(self.tmp, "bm25-passages", _passage_terms(table, contexts, passages, gather), len(passages))
@@ -360,6 +423,7 @@ class FolderWriter:
                 "contexts": len(contexts),
             },
             "dense": kinds,
+            "dense_training": training,
             "segments": [s.name for s in segments],
             "documents": self.doc_state,
             "min_confidence": self.min_confidence,
@@ -375,6 +439,19 @@ class FolderWriter:
             self.previous.index.close()
         self._remove_stale()
         return Summary(self.name, n, len(self.doc_names), self.embedded, list(self.duplicates))
+
+    def _previous_dense(self, kind: str) -> tuple[Path, dense.Training] | None:
+        """The live version's IVF index of ``kind`` and what it was trained on, for its lists to be reused."""
+        if self.previous is None:
+            return None
+        trained = self.previous.manifest.get("dense_training", {}).get(kind)
+        if not isinstance(trained, dict):
+            return None
+        try:
+            training = dense.Training(int(trained["trained_on"]), int(trained["new_since"]))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return self.previous.index.root / self.previous.index.name / f"{kind}.faiss", training
 
     def docs_close(self) -> None:
         if self.docs is not None:
@@ -401,7 +478,7 @@ class FolderWriter:
         k = len(seg)
         return new_seg[:k], new_row[:k], new_seg[k:], new_row[k:]
 
-    def _passage_vectors(self, table: np.ndarray, contexts: np.ndarray, passages: np.ndarray, gather: _Gather) -> None:
+    def _passage_vectors(self, table: np.ndarray, contexts: np.ndarray, passages: np.ndarray, gather: Gather) -> None:
         """A passage's vector: the normalised sum of its sentences' vectors and its context's."""
         out = np.lib.format.open_memmap(
             self.tmp / "passage-vectors.npy",
@@ -465,44 +542,7 @@ class FolderWriter:
 CONTEXT_IN_PASSAGE = 1.0
 
 
-class _Gather:
-    """Reads vectors, pieces and terms of (segment, row) pairs from the version's segments."""
-
-    def __init__(self, segments: list) -> None:  # type: ignore[type-arg]
-        self.segments = segments
-
-    def vectors(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
-        out = np.empty((len(seg), self.segments[0].codes.shape[1]), dtype=np.float32)
-        for s in np.unique(seg):
-            mask = seg == s
-            out[mask] = self.segments[int(s)].vectors(row[mask])
-        return out
-
-    def ragged(self, seg: np.ndarray, row: np.ndarray, ptr: str, data: str) -> tuple[np.ndarray, np.ndarray]:
-        """(lengths, concatenated values) of a ragged field for each pair, in the given order."""
-        lengths = np.zeros(len(seg), dtype=np.int64)
-        parts: dict[int, np.ndarray] = {}
-        for s in np.unique(seg):
-            mask = np.flatnonzero(seg == s)
-            segment = self.segments[int(s)]
-            pointers = getattr(segment, ptr)
-            starts = np.asarray(pointers[row[mask]])
-            ends = np.asarray(pointers[row[mask] + 1])
-            lengths[mask] = ends - starts
-            parts[int(s)] = (mask, starts)  # type: ignore[assignment]
-        offsets = np.concatenate([[0], np.cumsum(lengths)])
-        values = None
-        for s, (mask, starts) in parts.items():  # type: ignore[misc]
-            source = getattr(self.segments[s], data)
-            index = _ranges(starts, lengths[mask])
-            if values is None:
-                values = np.empty(int(offsets[-1]), dtype=source.dtype)
-            target = _ranges(offsets[mask], lengths[mask])
-            values[target] = source[index]
-        return lengths, values if values is not None else np.zeros(0, dtype=np.uint64)
-
-
-def _sentence_terms(table: np.ndarray, gather: _Gather, step: int = 65536):  # type: ignore[no-untyped-def]
+def _sentence_terms(table: np.ndarray, gather: Gather, step: int = 65536):  # type: ignore[no-untyped-def]
     for a in range(0, len(table), step):
         lengths, terms = gather.ragged(table["seg"][a : a + step], table["row"][a : a + step], "term_ptr", "terms")
         yield np.repeat(np.arange(a, a + len(lengths)), lengths), terms
@@ -527,7 +567,7 @@ def _passage_terms(table, contexts, passages, gather, step: int = 16384):  # typ
         yield units, values
 
 
-def _piece_idf(table: np.ndarray, gather: _Gather, n: int, vocabulary: int, step: int = 65536) -> np.ndarray:
+def _piece_idf(table: np.ndarray, gather: Gather, n: int, vocabulary: int, step: int = 65536) -> np.ndarray:
     """BM25's IDF of each vocabulary id over the sentences (how rare a word piece is)."""
     df = np.zeros(max(vocabulary, 1), dtype=np.int64)
     for a in range(0, n, step):
