@@ -429,3 +429,79 @@ def test_build_index_from_a_plain_script(tmp_path: Path) -> None:
     result = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.split() == ["built", "3"]
+
+
+def _contents(root: Path) -> dict:
+    """Everything a version holds, by document name and text rather than by number."""
+    index = FolderIndex.open(root)
+    rows = index.rows(np.arange(index.info.sentences))
+    contexts = index.table.contexts(index.sentences["context"][index.sentences["context"] >= 0].tolist())
+    first, last = index.passage_sentences(np.arange(index.manifest["counts"]["passages"]))
+    passages = index.vectors(PASSAGES, np.arange(len(first)))
+    every = np.arange(index.info.sentences)
+    out = {
+        "rows": list(zip(rows.document, rows.start.tolist(), rows.end.tolist(), rows.quotable.tolist())),
+        "contexts": contexts,
+        "passages": list(zip(first.tolist(), last.tolist())),
+        "passage_vectors": passages,
+        "piece_idf": np.asarray(index.piece_idf()),
+        "bm25": index.lexical_scores(SENTENCES, "troops remain coalition storms museum", every),
+        "bm25_passages": index.lexical_scores(PASSAGES, "troops remain coalition", np.arange(len(first))),
+        "vectors": index.vectors(SENTENCES, every),
+    }
+    index.close()
+    return out
+
+
+def test_an_update_holds_exactly_what_a_build_from_scratch_holds(docs: Path, tmp_path: Path, encoder) -> None:
+    (docs / "guide.md").write_text(
+        "# Guide\n\n## Setup\n\nInstall the package. Run the tests.\n\n## Usage\n\nAsk a question. Read the quote.\n"
+    )
+    updated, scratch = tmp_path / "updated", tmp_path / "scratch"
+    build_index(docs, updated, encoder=encoder)
+    # A changed document in the middle of the order, one removed, one added.
+    (docs / "guide.md").write_text("# Guide\n\n## Setup\n\nInstall the package first. Run the tests.\n")
+    (docs / "more" / "page.html").unlink()
+    (docs / "more" / "zz.md").write_text("# Storms\n\nThe expedition was cancelled because of storms.\n")
+    report = build_index(docs, updated, encoder=encoder)
+    assert report.unchanged and report.updated == ["guide.md"]
+    build_index(docs, scratch, encoder=encoder)
+    a, b = _contents(updated), _contents(scratch)
+    for key in ("rows", "contexts", "passages"):
+        assert a[key] == b[key], key
+    for key in ("piece_idf", "bm25", "bm25_passages", "vectors"):
+        assert np.allclose(a[key], b[key], atol=1e-6), key
+    assert np.allclose(a["passage_vectors"], b["passage_vectors"], atol=2e-3)
+
+
+def test_large_indexes_use_ivf_and_updates_reuse_its_lists(
+    docs: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.store.folder import dense
+
+    # The sizes where each kind starts, scaled down to the test corpus.
+    monkeypatch.setattr(dense, "FLOAT_MAX", 4)
+    monkeypatch.setattr(dense, "EXACT_MAX", 8)
+    monkeypatch.setattr(dense, "MIN_PROBES", 1000)  # every list: the answer must be found exactly
+    index = tmp_path / "index"
+    build_index(docs, index, encoder=encoder)
+    manifest = FolderIndex.open(index).manifest
+    assert manifest["dense"] == {"sentences": "ivf", "passages": "ivf"}
+    trained = manifest["dense_training"]["sentences"]
+    assert trained == {"trained_on": manifest["counts"]["sentences"], "new_since": 0}
+    assert where(Assistant.open(index))[0] == ANSWER
+    # A small change keeps the lists and counts what came new.
+    (docs / "new.txt").write_text("The museum opens at nine in the morning. Entry is free on Sundays.")
+    build_index(docs, index, encoder=encoder)
+    manifest = FolderIndex.open(index).manifest
+    assert manifest["dense_training"]["sentences"] == {"trained_on": trained["trained_on"], "new_since": 2}
+    assistant = Assistant.open(index)
+    assert assistant.ask("When does the museum open?").quotes[0].text == "The museum opens at nine in the morning."
+    assert where(assistant)[0] == ANSWER
+    # Once half of what the lists were trained on has changed, they are trained again.
+    many = " ".join(f"Exhibit {i} shows a {w} vase from the year {1000 + i}." for i, w in enumerate(["red"] * 80))
+    (docs / "more.txt").write_text(many)
+    build_index(docs, index, encoder=encoder)
+    manifest = FolderIndex.open(index).manifest
+    assert manifest["dense_training"]["sentences"] == {"trained_on": manifest["counts"]["sentences"], "new_since": 0}
+    assert where(Assistant.open(index))[0] == ANSWER

@@ -76,7 +76,7 @@ def build(
         index = faiss.IndexScalarQuantizer(dimension, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT)
         index.train(_sample(count, vectors, count // 8))
     else:
-        lists = int(LISTS_PER_ROOT * math.sqrt(count))
+        lists = min(count, int(LISTS_PER_ROOT * math.sqrt(count)))
         index, training = _reused(previous, lists, dimension, new) or _trained(count, dimension, lists, vectors)
     for begin in range(0, count, CHUNK):
         index.add(np.ascontiguousarray(vectors(begin, min(begin + CHUNK, count)), dtype=np.float32))

@@ -125,6 +125,8 @@ class FolderWriter:
         self.rows = {name: array.array(code) for name, code in (("doc", "i"), ("start", "i"), ("end", "i"))}
         self.quotable = array.array("b")
         self.fresh = array.array("b")  # 1 for sentences of documents new or changed in this build
+        self.previous_row = array.array("q")  # a carried-over sentence's id in the live version, else -1
+        self.kept: list[int] = []  # the live version's numbers of the documents carried over
         self.context = array.array("i")
         self.keys = array.array("Q")
         self.pending: dict[int, str] = {}
@@ -188,7 +190,9 @@ class FolderWriter:
             mask = table["seg"] == s
             keys[mask] = index.segments[int(s)].keys[table["row"][mask]]
         contexts = self._carry_contexts(table["context"])
-        self._add_rows(document, table["start"], table["end"], table["quotable"], contexts, keys, copied=True)
+        quotable = table["quotable"]
+        self._add_rows(document, table["start"], table["end"], quotable, contexts, keys, previous_rows=(lo, hi))
+        self.kept.append(number)
         return True
 
     def _carry_contexts(self, old: np.ndarray) -> np.ndarray:
@@ -237,7 +241,6 @@ class FolderWriter:
             np.fromiter((s.quotable for s in sentences), dtype=np.int8, count=len(sentences)),
             np.fromiter((self._context(s.context) for s in sentences), dtype=np.int32, count=len(sentences)),
             keys,
-            copied=False,
         )
 
     def _add_rows(
@@ -248,8 +251,9 @@ class FolderWriter:
         quotable: np.ndarray,
         context: np.ndarray,
         keys: np.ndarray,
-        copied: bool,
+        previous_rows: tuple[int, int] | None = None,
     ) -> None:
+        """Append a document's sentences; ``previous_rows``: their ids in the live version, if carried over."""
         number = len(self.doc_names)
         digest = self.docs.add(number, document)
         self.doc_names.append(document.name)
@@ -263,7 +267,9 @@ class FolderWriter:
         self.rows["start"].frombytes(np.asarray(start, dtype=np.int32).tobytes())
         self.rows["end"].frombytes(np.asarray(end, dtype=np.int32).tobytes())
         self.quotable.frombytes((np.asarray(quotable) > 0).astype(np.int8).tobytes())
-        self.fresh.frombytes(np.full(count, 0 if copied else 1, dtype=np.int8).tobytes())
+        self.fresh.frombytes(np.full(count, 0 if previous_rows else 1, dtype=np.int8).tobytes())
+        rows = np.arange(*previous_rows, dtype=np.int64) if previous_rows else np.full(count, -1, dtype=np.int64)
+        self.previous_row.frombytes(rows.tobytes())
         self.context.frombytes(np.asarray(context, dtype=np.int32).tobytes())
         self.keys.frombytes(np.asarray(keys, dtype=np.uint64).tobytes())
         self._want(keys, lambda i: document.text[int(start[i]) : int(end[i])])
@@ -397,7 +403,9 @@ class FolderWriter:
         on_phase("BM25")
         bm25.build(self.tmp, "bm25-sentences", _sentence_terms(table, gather), n)
         bm25.build(self.tmp, "bm25-passages", _passage_terms(table, contexts, passages, gather), len(passages))
-        save_array(self.tmp / "piece-idf.npy", _piece_idf(table, gather, n, self.identity.get("vocabulary", 0)))
+        df = self._piece_df(table, gather, fresh)
+        save_array(self.tmp / "piece-df.npy", df)
+        save_array(self.tmp / "piece-idf.npy", np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32))
         rng = np.random.default_rng(0)
         for kind, count in (("sentences", n), ("passages", len(passages))):
             sample = np.sort(rng.choice(count, min(count, SAMPLE), replace=False)) if count else np.zeros(0)
@@ -453,6 +461,26 @@ class FolderWriter:
             return None
         return self.previous.index.root / self.previous.index.name / f"{kind}.faiss", training
 
+    def _piece_df(self, table: np.ndarray, gather: Gather, fresh: np.ndarray) -> np.ndarray:
+        """In how many sentences each vocabulary id occurs: the live version's counts, less the sentences
+        of documents not carried over, plus the new ones (or counted afresh when there are none)."""
+        vocabulary = self.identity.get("vocabulary", 0)
+        old_path = self._previous_file("piece-df.npy")
+        if old_path is None:
+            return _piece_df(gather, table["seg"], table["row"], vocabulary)
+        assert self.previous is not None
+        old = self.previous.index.sentences
+        gone = ~np.isin(old["doc"], np.asarray(self.kept, dtype=np.int64))
+        df = np.load(old_path, allow_pickle=False).astype(np.int64)
+        df = _add(df, -_piece_df(Gather(self.previous.index.segments), old["seg"][gone], old["row"][gone], 0))
+        return _add(df, _piece_df(gather, table["seg"][fresh], table["row"][fresh], vocabulary))
+
+    def _previous_file(self, name: str) -> Path | None:
+        """A file of the live version (verified when it was opened), if it has one."""
+        if self.previous is None or name not in self.previous.manifest.get("files", {}):
+            return None
+        return self.previous.index.root / self.previous.index.name / name
+
     def docs_close(self) -> None:
         if self.docs is not None:
             self.docs.close()
@@ -479,27 +507,59 @@ class FolderWriter:
         return new_seg[:k], new_row[:k], new_seg[k:], new_row[k:]
 
     def _passage_vectors(self, table: np.ndarray, contexts: np.ndarray, passages: np.ndarray, gather: Gather) -> None:
-        """A passage's vector: the normalised sum of its sentences' vectors and its context's."""
+        """A passage's vector: the normalised sum of its sentences' vectors and its context's.
+
+        A passage of a document carried over is the live version's passage over the same
+        sentences, under the same heading: its vector is copied.
+        """
         out = np.lib.format.open_memmap(
             self.tmp / "passage-vectors.npy",
             mode="w+",
             dtype=np.float16,
             shape=(len(passages), self.identity["dimension"]),
         )
-        step = 16384
-        for a in range(0, len(passages), step):
-            chunk = passages[a : a + step]
-            lo, hi = int(chunk["first"][0]), int(chunk["last"].max()) + 1
-            vectors = gather.vectors(table["seg"][lo:hi], table["row"][lo:hi])
-            cumulative = np.vstack([np.zeros((1, vectors.shape[1]), np.float32), np.cumsum(vectors, axis=0)])
-            sums = cumulative[chunk["last"] - lo + 1] - cumulative[chunk["first"] - lo]
+        todo = np.arange(len(passages))
+        source, same = self._carried_passages(passages)
+        if source is not None:
+            old = np.load(source, mmap_mode="r", allow_pickle=False)
+            copied = np.flatnonzero(same >= 0)
+            for a in range(0, len(copied), 65536):
+                part = copied[a : a + 65536]
+                out[part] = old[same[part]]
+            todo = np.flatnonzero(same < 0)
+        for a in range(0, len(todo), 4096):
+            chunk = passages[todo[a : a + 4096]]
+            counts = (chunk["last"] - chunk["first"] + 1).astype(np.int64)
+            members = _ranges(chunk["first"].astype(np.int64), counts)
+            vectors = gather.vectors(table["seg"][members], table["row"][members])
+            sums = np.add.reduceat(vectors, np.concatenate([[0], np.cumsum(counts)[:-1]]), axis=0)
             has = chunk["context"] >= 0
             if has.any():
                 ctx = contexts[chunk["context"][has]]
                 sums[has] += CONTEXT_IN_PASSAGE * gather.vectors(ctx["seg"], ctx["row"])
-            out[a : a + len(chunk)] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
+            out[todo[a : a + 4096]] = sums / np.maximum(np.linalg.norm(sums, axis=1, keepdims=True), 1e-12)
         out.flush()
         del out
+
+    def _carried_passages(self, passages: np.ndarray) -> tuple[Path | None, np.ndarray]:
+        """The live version's passage vectors file, and for each passage the live passage it repeats (else -1)."""
+        same = np.full(len(passages), -1, dtype=np.int64)
+        source = self._previous_file("passage-vectors.npy")
+        if source is None or not len(passages):
+            return None, same
+        assert self.previous is not None
+        before = np.frombuffer(self.previous_row, dtype=np.int64)
+        a, b = before[passages["first"]], before[passages["last"]]
+        carried = (a >= 0) & (b - a == passages["last"] - passages["first"])
+        old = self.previous.index.passages
+        width = len(self.previous.index.sentences) + 1
+        old_keys = old["first"].astype(np.int64) * width + old["last"].astype(np.int64)
+        order = np.argsort(old_keys, kind="stable")
+        keys = a * width + b
+        at = np.minimum(np.searchsorted(old_keys[order], keys), max(len(order) - 1, 0))
+        found = carried & (old_keys[order][at] == keys) if len(order) else np.zeros(len(passages), bool)
+        same[found] = order[at[found]]
+        return source, same
 
     def _remove_stale(self) -> None:
         """Remove leftovers of killed builds, and versions older than the one before the live one.
@@ -567,18 +627,23 @@ def _passage_terms(table, contexts, passages, gather, step: int = 16384):  # typ
         yield units, values
 
 
-def _piece_idf(table: np.ndarray, gather: Gather, n: int, vocabulary: int, step: int = 65536) -> np.ndarray:
-    """BM25's IDF of each vocabulary id over the sentences (how rare a word piece is)."""
+def _piece_df(gather: Gather, seg: np.ndarray, row: np.ndarray, vocabulary: int, step: int = 65536) -> np.ndarray:
+    """In how many of the given sentences each vocabulary id occurs (at least ``vocabulary`` entries)."""
     df = np.zeros(max(vocabulary, 1), dtype=np.int64)
-    for a in range(0, n, step):
-        lengths, ids = gather.ragged(table["seg"][a : a + step], table["row"][a : a + step], "piece_ptr", "piece_ids")
+    for a in range(0, len(seg), step):
+        lengths, ids = gather.ragged(seg[a : a + step], row[a : a + step], "piece_ptr", "piece_ids")
         sentence = np.repeat(np.arange(len(lengths), dtype=np.int64), lengths)
         pairs = np.unique(ids.astype(np.int64) * (step + 1) + sentence)
-        counts = np.bincount(pairs // (step + 1), minlength=len(df))
-        if len(counts) > len(df):
-            df = np.concatenate([df, np.zeros(len(counts) - len(df), dtype=np.int64)])
-        df[: len(counts)] += counts
-    return np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        df = _add(df, np.bincount(pairs // (step + 1)))
+    return df
+
+
+def _add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b for count vectors of different lengths."""
+    out = np.zeros(max(len(a), len(b)), dtype=np.int64)
+    out[: len(a)] += a
+    out[: len(b)] += b
+    return out
 
 
 def _segments_of(version: Path) -> set[str]:
