@@ -111,6 +111,16 @@ def timed_index(docs: Path, index: Path, extra: list[str] | None = None) -> dict
     }
 
 
+def sentences_in(index: Path) -> int:
+    from qa.store.folder import FolderIndex
+
+    opened = FolderIndex.open(index)
+    try:
+        return opened.info.sentences
+    finally:
+        opened.close()
+
+
 def disk_mb(index: Path) -> float:
     return sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
 
@@ -218,6 +228,12 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     parser.add_argument("--skip-resume", action="store_true")
     parser.add_argument(
+        "--existing",
+        action="store_true",
+        help="measure the indexes already in --work (questions, memory, one file changed) without building them",
+    )
+    parser.add_argument("--plot", type=Path, help="write an SVG of latency and memory against corpus size here")
+    parser.add_argument(
         "--seed-cache",
         type=Path,
         help="start the first size's embedding cache from this index's (each later size from the one before): "
@@ -228,31 +244,35 @@ def main() -> None:
     # The articles sit in the corpus's squad/ folder: that is the document name quotes carry.
     labels = [replace(label, document=f"squad/{label.document}") for label in squad_labels(squad)]
     asked = questions()
-    files = sentences_per_file(ROOTS)
-    print(f"{len(files)} files, {sum(c for *_, c in files)} quotable sentences in the four documentation packages")
+    files = [] if args.existing else sentences_per_file(ROOTS)
+    if files:
+        print(f"{len(files)} files, {sum(c for *_, c in files)} quotable sentences in the four documentation packages")
     work = args.work or Path(tempfile.mkdtemp(prefix="qa-scale-"))
     rows = []
     for size_text in args.sizes.split(","):
         size = None if size_text == "all" else int(size_text)
         docs, index = work / f"docs-{size_text}", work / f"index-{size_text}"
-        shutil.rmtree(docs, ignore_errors=True)
-        shutil.rmtree(index, ignore_errors=True)
-        docs.mkdir(parents=True)
-        make_corpus(files, size, articles, docs)
         row: dict = {"size": size_text}
-        seed = args.seed_cache if not rows else work / f"index-{rows[-1]['size']}"
-        if seed is not None and (seed / "cache").is_dir():
-            shutil.copytree(seed / "cache", index / "cache")
-            row["seeded_from"] = str(seed)
-        row["build"] = timed_index(docs, index)
-        row["build"]["sentences_per_s"] = row["build"]["sentences"] / row["build"]["wall_s"]
+        if args.existing:
+            row["build"] = {"sentences": sentences_in(index)}
+        else:
+            shutil.rmtree(docs, ignore_errors=True)
+            shutil.rmtree(index, ignore_errors=True)
+            docs.mkdir(parents=True)
+            make_corpus(files, size, articles, docs)
+            seed = args.seed_cache if not rows else work / f"index-{rows[-1]['size']}"
+            if seed is not None and (seed / "cache").is_dir():
+                shutil.copytree(seed / "cache", index / "cache")
+                row["seeded_from"] = str(seed)
+            row["build"] = timed_index(docs, index)
+            row["build"]["sentences_per_s"] = row["build"]["sentences"] / row["build"]["wall_s"]
         row["disk_mb"] = disk_mb(index)
         row["disk_kb_per_sentence"] = 1000 * row["disk_mb"] / row["build"]["sentences"]
         row.update(in_process(index, asked, labels))
         row["cold_ask_s"] = cold_ask(index, asked[0])
         row["server"] = worker_memory(index, asked)
         row["update_one_file"] = update_one_file(docs, index)
-        if not args.skip_resume:
+        if not args.skip_resume and not args.existing:
             row["resume"] = killed_and_resumed(
                 docs, work / f"resume-{size_text}", row["build"]["wall_s"] / 2, row["build"]["embedded"]
             )
@@ -260,6 +280,10 @@ def main() -> None:
         print(json.dumps(row, indent=1), flush=True)
         rows.append(row)
     print(table(rows))
+    if args.plot:
+        from bench.plot import scale_svg
+
+        args.plot.write_text(scale_svg(rows))
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
     if not args.work:
@@ -274,9 +298,14 @@ def table(rows: list[dict]) -> str:
     lines = [head]
     for r in rows:
         b = r["build"]
+        built = (
+            f"{b['wall_s'] / 60:.1f} min{' (seeded cache)' if r.get('seeded_from') else ''} "
+            f"| {b['sentences_per_s']:.0f} | {b['peak_rss_mb']:.0f} MB"
+            if "wall_s" in b
+            else "not built in this run | | "
+        )
         lines.append(
-            f"| {r['size']} | {b['sentences']:,} | {b['wall_s'] / 60:.1f} min | {b['sentences_per_s']:.0f} "
-            f"| {b['peak_rss_mb']:.0f} MB | {r['disk_kb_per_sentence']:.2f} KB | {r['open_s']:.2f} s "
+            f"| {r['size']} | {b['sentences']:,} | {built} | {r['disk_kb_per_sentence']:.2f} KB | {r['open_s']:.2f} s "
             f"| {r['cold_ask_s']:.2f} s | {r['ask_p50_ms']:.1f} / {r['ask_p95_ms']:.1f} ms "
             f"| {r['server']['rss_mb']:.0f} / {r['server']['pss_mb']:.0f} MB "
             f"| {r['squad_p1']:.3f} / {r['squad_mrr']:.3f} | {r['update_one_file']['wall_s']:.1f} s "

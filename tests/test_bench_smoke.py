@@ -28,3 +28,27 @@ def test_quality_benchmark_smoke(tmp_path: Path) -> None:
     ours = rows["ours (qa.Assistant)"]
     assert ours["P@1"] >= rows["BM25 (bm25s)"]["P@1"] and ours["P@1"] >= rows["dense (MiniLM cosine)"]["P@1"]
     assert 0.2 < ours["P@1"] <= ours["MRR@10"] <= 1.0
+
+
+def test_scale_plot_draws_every_size() -> None:
+    from xml.etree import ElementTree
+
+    from bench.plot import scale_svg
+
+    rows = [
+        {
+            "build": {"sentences": n, "peak_rss_mb": 900 + n / 1000},
+            "ask_p50_ms": 20 + n / 1e5,
+            "ask_p95_ms": 30 + n / 1e5,
+            "server": {"pss_mb": 500 + n / 1000, "rss_mb": 600 + n / 1000},
+        }
+        for n in (2_732, 135_437, 300_000)
+    ]
+    svg = ElementTree.fromstring(scale_svg(rows))
+    lines = svg.findall("{http://www.w3.org/2000/svg}polyline")
+    assert len(lines) == 5  # p50, p95; worker PSS, RSS, build peak
+    for line in lines:
+        xs = [float(p.split(",")[0]) for p in line.get("points", "").split()]
+        assert len(xs) == 3 and xs == sorted(xs)
+    labels = "".join(t.text or "" for t in svg.iter("{http://www.w3.org/2000/svg}text"))
+    assert "ask p50 (ms)" in labels and "server worker PSS (MB)" in labels and "300k" in labels
