@@ -477,6 +477,8 @@ def test_an_update_holds_exactly_what_a_build_from_scratch_holds(docs: Path, tmp
 def test_large_indexes_use_ivf_and_updates_reuse_its_lists(
     docs: Path, tmp_path: Path, encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    import faiss
+
     from qa.store.folder import dense
 
     # The sizes where each kind starts, scaled down to the test corpus.
@@ -498,6 +500,16 @@ def test_large_indexes_use_ivf_and_updates_reuse_its_lists(
     assistant = Assistant.open(index)
     assert assistant.ask("When does the museum open?").quotes[0].text == "The museum opens at nine in the morning."
     assert where(assistant)[0] == ANSWER
+    # Carried-over vectors went, unsearched, to the list they were in: still their nearest list.
+    opened = FolderIndex.open(index)
+    ivf = faiss.read_index(str(index / opened.name / "sentences.faiss"))
+    lists_of = np.full(ivf.ntotal, -1)
+    for number in range(ivf.nlist):
+        size = ivf.invlists.list_size(number)
+        if size:
+            lists_of[faiss.rev_swig_ptr(ivf.invlists.get_ids(number), size)] = number
+    _, nearest = ivf.quantizer.search(opened.vectors(SENTENCES, np.arange(ivf.ntotal)), 1)
+    assert np.array_equal(lists_of, nearest[:, 0])
     # Once half of what the lists were trained on has changed, they are trained again.
     many = " ".join(f"Exhibit {i} shows a {w} vase from the year {1000 + i}." for i, w in enumerate(["red"] * 80))
     (docs / "more.txt").write_text(many)

@@ -58,18 +58,23 @@ def build(
     vectors: Callable[[int, int], np.ndarray],
     previous: tuple[Path, Training] | None = None,
     new: int = 0,
+    carried: Callable[[int, int], np.ndarray] | None = None,
 ) -> tuple[str, Training | None]:
     """Write an index of ``count`` vectors read by ``vectors(begin, end)`` a chunk at a time.
 
     Args:
         previous: the previous version's IVF index and its training, to reuse its lists.
         new: how many of the vectors were not in the previous version.
+        carried: for vectors ``begin`` to ``end``, their ids in the previous version (-1
+            for new ones): a carried-over vector goes to the list it was in, unsearched.
 
     Returns:
         The kind of index written ("exact", "flat-sq8" or "ivf") and, for IVF, its training.
     """
     kind = kind_for(count)
     training: Training | None = None
+    lists_of: np.ndarray | None = None
+    ivf: faiss.IndexIVF | None = None
     if kind == "exact":
         index: faiss.Index = faiss.IndexFlatIP(dimension)
     elif kind == "flat-sq8":
@@ -77,16 +82,34 @@ def build(
         index.train(_sample(count, vectors, count // 8))
     else:
         lists = min(count, int(LISTS_PER_ROOT * math.sqrt(count)))
-        index, training = _reused(previous, lists, dimension, new) or _trained(count, dimension, lists, vectors)
+        reused = _reused(previous, lists, dimension, new)
+        if reused is not None:
+            ivf, training, lists_of = reused
+        else:
+            ivf, training = _trained(count, dimension, lists, vectors)
+        index = ivf
     for begin in range(0, count, CHUNK):
-        index.add(np.ascontiguousarray(vectors(begin, min(begin + CHUNK, count)), dtype=np.float32))
+        chunk = np.ascontiguousarray(vectors(begin, min(begin + CHUNK, count)), dtype=np.float32)
+        if ivf is None or lists_of is None or carried is None:
+            index.add(chunk)
+            continue
+        # Assigning a vector to its nearest list is most of the cost of adding it.
+        before = np.asarray(carried(begin, begin + len(chunk)), dtype=np.int64)
+        known = (before >= 0) & (before < len(lists_of))
+        assign = np.full(len(chunk), -1, dtype=np.int64)
+        assign[known] = lists_of[before[known]]
+        todo = assign < 0
+        if todo.any():
+            _, nearest = ivf.quantizer.search(chunk[todo], 1)
+            assign[todo] = nearest[:, 0]
+        ivf.add_core(len(chunk), faiss.swig_ptr(chunk), None, faiss.swig_ptr(assign))
     faiss.write_index(index, str(path))
     return kind, training
 
 
 def _trained(
     count: int, dimension: int, lists: int, vectors: Callable[[int, int], np.ndarray]
-) -> tuple[faiss.Index, Training]:
+) -> tuple[faiss.IndexIVF, Training]:
     quantizer = faiss.IndexFlatIP(dimension)
     index = faiss.IndexIVFScalarQuantizer(
         quantizer, dimension, lists, faiss.ScalarQuantizer.QT_8bit, faiss.METRIC_INNER_PRODUCT
@@ -97,8 +120,9 @@ def _trained(
 
 def _reused(
     previous: tuple[Path, Training] | None, lists: int, dimension: int, new: int
-) -> tuple[faiss.Index, Training] | None:
-    """The previous version's IVF index emptied of its vectors, when its lists still fit."""
+) -> tuple[faiss.IndexIVF, Training, np.ndarray] | None:
+    """The previous version's IVF index emptied of its vectors, when its lists still fit,
+    with the list each of its vectors was in."""
     if previous is None:
         return None
     path, training = previous
@@ -111,8 +135,16 @@ def _reused(
         return None
     if not isinstance(index, faiss.IndexIVF) or index.d != dimension or not lists / 2 <= index.nlist <= lists * 2:
         return None
+    stored = index.invlists
+    if stored is None:
+        return None
+    lists_of = np.full(index.ntotal, -1, dtype=np.int64)
+    for number in range(index.nlist):
+        size = stored.list_size(number)
+        if size:
+            lists_of[faiss.rev_swig_ptr(stored.get_ids(number), size)] = number
     index.reset()
-    return index, Training(training.trained_on, changed)
+    return index, Training(training.trained_on, changed), lists_of
 
 
 def _sample(count: int, vectors: Callable[[int, int], np.ndarray], size: int) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mmap
 import os
 import secrets
 from pathlib import Path
@@ -74,6 +75,21 @@ def load_array(path: Path, mmap: bool = True) -> np.ndarray:
     """
     array = np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
     return array.view(np.ndarray) if isinstance(array, np.memmap) else array
+
+
+def release(*arrays: np.ndarray) -> None:
+    """Drop the pages of memory-mapped arrays from this process (the file and page cache keep them).
+
+    A build reads and writes files larger than memory through mappings; pages it has
+    touched count in its resident size until released. Plain arrays are left alone.
+    """
+    for array in arrays:
+        base: np.ndarray | None = array
+        while base is not None and not isinstance(base, np.memmap):
+            base = base.base
+        mapping = getattr(base, "_mmap", None)
+        if mapping is not None and hasattr(mapping, "madvise"):
+            mapping.madvise(mmap.MADV_DONTNEED)
 
 
 def damaged(folder: Path, manifest: dict, full: bool) -> list[str]:

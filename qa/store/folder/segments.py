@@ -33,7 +33,7 @@ import numpy as np
 
 from qa.embed.codec import PieceCodec
 from qa.embed.encoder import Embedded
-from qa.store.folder.files import damaged, load_array, save_array, seal
+from qa.store.folder.files import damaged, load_array, release, save_array, seal
 
 PREFIX = "seg-"
 FILES = ("keys", "vectors", "scales", "piece_ptr", "piece_ids", "piece_codes", "term_ptr", "terms")
@@ -79,6 +79,11 @@ class Segment:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def release(self) -> None:
+        """Drop the pages read so far from this process (see `files.release`)."""
+        release(self.keys, self.codes, self.scales, self.piece_ptr, self.piece_ids, self.piece_codes)
+        release(self.term_ptr, self.terms)
+
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """float32 sentence vectors of the given rows."""
         rows = np.asarray(rows, dtype=np.int64)
@@ -97,6 +102,10 @@ class Gather:
 
     def __init__(self, segments: Sequence[Segment]) -> None:
         self.segments = segments
+
+    def release(self) -> None:
+        for segment in self.segments:
+            segment.release()
 
     def vectors(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
         out = np.empty((len(seg), self.segments[0].codes.shape[1]), dtype=np.float32)
@@ -320,6 +329,8 @@ class Cache:
                 piece_at = int(out["piece_ptr"][row_at + n])
                 term_at = int(out["term_ptr"][row_at + n])
                 row_at += n
+                release(*out.values())  # what is written stays in the file, not in this process
+            segment.release()
         for array in out.values():
             array.flush()
         del out

@@ -376,7 +376,10 @@ class FolderWriter:
         passages["context"] = table["context"][first] if len(first) else -1
         save_array(self.tmp / "passages.npy", passages)
         on_phase("passage vectors")
-        self._passage_vectors(table, contexts, passages, gather)
+        source, same = self._carried_passages(passages)
+        self._passage_vectors(table, contexts, passages, gather, source, same)
+        before = np.frombuffer(self.previous_row, dtype=np.int64) if n else np.zeros(0, np.int64)
+        gather.release()
         on_phase("dense index")
         dimension = self.identity["dimension"]
         fresh = np.frombuffer(self.fresh, dtype=np.int8).astype(bool) if len(self.fresh) else np.zeros(0, bool)
@@ -388,6 +391,7 @@ class FolderWriter:
                 lambda a, b: gather.vectors(table["seg"][a:b], table["row"][a:b]),
                 previous=self._previous_dense("sentences"),
                 new=int(fresh.sum()),
+                carried=lambda a, b: before[a:b],
             ),
             "passages": dense.build(
                 self.tmp / "passages.faiss",
@@ -396,13 +400,16 @@ class FolderWriter:
                 lambda a, b: np.load(self.tmp / "passage-vectors.npy", mmap_mode="r")[a:b].astype(np.float32),
                 previous=self._previous_dense("passages"),
                 new=int(fresh[first].sum()) if len(first) else 0,
+                carried=lambda a, b: same[a:b],
             ),
         }
         kinds = {kind: k for kind, (k, _) in built.items()}
         training = {kind: t.as_dict() for kind, (_, t) in built.items() if t is not None}
+        gather.release()
         on_phase("BM25")
         bm25.build(self.tmp, "bm25-sentences", _sentence_terms(table, gather), n)
         bm25.build(self.tmp, "bm25-passages", _passage_terms(table, contexts, passages, gather), len(passages))
+        gather.release()
         df = self._piece_df(table, gather, fresh)
         save_array(self.tmp / "piece-df.npy", df)
         save_array(self.tmp / "piece-idf.npy", np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32))
@@ -506,7 +513,15 @@ class FolderWriter:
         k = len(seg)
         return new_seg[:k], new_row[:k], new_seg[k:], new_row[k:]
 
-    def _passage_vectors(self, table: np.ndarray, contexts: np.ndarray, passages: np.ndarray, gather: Gather) -> None:
+    def _passage_vectors(
+        self,
+        table: np.ndarray,
+        contexts: np.ndarray,
+        passages: np.ndarray,
+        gather: Gather,
+        source: Path | None,
+        same: np.ndarray,
+    ) -> None:
         """A passage's vector: the normalised sum of its sentences' vectors and its context's.
 
         A passage of a document carried over is the live version's passage over the same
@@ -519,7 +534,6 @@ class FolderWriter:
             shape=(len(passages), self.identity["dimension"]),
         )
         todo = np.arange(len(passages))
-        source, same = self._carried_passages(passages)
         if source is not None:
             old = np.load(source, mmap_mode="r", allow_pickle=False)
             copied = np.flatnonzero(same >= 0)
