@@ -122,7 +122,10 @@ def sentences_in(index: Path) -> int:
 
 
 def disk_mb(index: Path) -> float:
-    return sum(p.stat().st_size for p in index.rglob("*") if p.is_file()) / 1e6
+    """The live version and the embedding cache (the version before it is kept one build longer, then removed)."""
+    live = (index / "CURRENT").read_text().strip()
+    kept = [p for p in index.iterdir() if p.name == live or not p.name.startswith("v-")]
+    return sum(f.stat().st_size for p in kept for f in ([p] if p.is_file() else p.rglob("*")) if f.is_file()) / 1e6
 
 
 def questions() -> list[str]:

@@ -185,3 +185,42 @@ def test_batch_matches_single(assistant: Assistant) -> None:
     batch = assistant.ask_batch(questions)
     for question, answer in zip(questions, batch):
         assert answer.quotes[0].text == assistant.ask(question).quotes[0].text
+
+
+MANUAL = """# VACUUM
+
+VACUUM reclaims storage occupied by dead tuples.
+In normal operation, tuples deleted by an update are not removed until a VACUUM is done.
+Plain VACUUM can run in parallel with ordinary reading and writing of the table.
+
+# TRUNCATE
+
+TRUNCATE quickly removes all rows from a set of tables.
+TRUNCATE acquires an ACCESS EXCLUSIVE lock on each table it operates on.
+TRUNCATE is not MVCC-safe, unlike a DELETE that scans each table.
+
+# CLUSTER
+
+CLUSTER instructs the database to order a table based on an index.
+When a table is clustered with CLUSTER, later changes to it are not clustered.
+CLUSTER without a table name reclusters every table the user owns.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("what does vacuum do", "VACUUM reclaims storage"),
+        ("what does truncate do", "TRUNCATE quickly removes"),
+        ("what does cluster do", "CLUSTER instructs the database"),
+    ],
+)
+def test_the_sentence_that_opens_a_section_defines_its_heading(tmp_path, encoder, question: str, lead: str) -> None:
+    from qa.build import build_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "manual.md").write_text(MANUAL)
+    build_index(docs, tmp_path / "index", encoder=encoder)
+    answer = Assistant.open(tmp_path / "index").ask(question)
+    assert answer.answered and answer.quotes[0].text.startswith(lead)

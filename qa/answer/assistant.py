@@ -244,7 +244,7 @@ class Assistant:
             end = int(neighbours.end[1])
         before = int(neighbours.start[0]) if same[0] and neighbours.quotable[0] else start
         after = int(neighbours.end[1]) if same[1] and neighbours.quotable[1] else end
-        cosine, word_match = float(ranking.dense[rank]), float(ranking.scores[rank])
+        cosine, word_match = float(ranking.dense[rank]), float(ranking.match[rank])
         evidence = Evidence(
             cosine=round(cosine, 4),
             bm25=round(float(ranking.lexical[rank]), 4),
