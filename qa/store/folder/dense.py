@@ -148,12 +148,13 @@ def _reused(
 
 
 def _sample(count: int, vectors: Callable[[int, int], np.ndarray], size: int) -> np.ndarray:
-    """About ``size`` vectors spread evenly over the whole set, read chunk by chunk."""
+    """About ``size`` vectors spread evenly over the whole set, read chunk by chunk.
+
+    Each chunk's rows are copied out, so the chunk itself is freed before the next is read.
+    """
     step = max(1, count // max(size, 1))
-    return np.ascontiguousarray(
-        np.concatenate([vectors(b, min(b + CHUNK, count))[(-b) % step :: step] for b in range(0, count, CHUNK)]),
-        dtype=np.float32,
-    )
+    parts = [np.array(vectors(b, min(b + CHUNK, count))[(-b) % step :: step]) for b in range(0, count, CHUNK)]
+    return np.ascontiguousarray(np.concatenate(parts), dtype=np.float32)
 
 
 class Dense:
