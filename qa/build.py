@@ -121,6 +121,7 @@ class _Embedder:
         self.progress = progress
         self.count = 0
         self.seconds = 0.0
+        self.loaded = False  # whether the encoder was loaded here (then it may be released)
 
     def identity(self) -> dict:
         from qa.embed.model import max_seq_length, resolve_model
@@ -135,12 +136,19 @@ class _Embedder:
             "max_length": max_seq_length(path),
         }
 
+    def release(self) -> None:
+        """Drop the encoder this build loaded (a caller's own encoder is kept); it reloads if needed."""
+        if self.loaded:
+            self.encoder = None
+            self.loaded = False
+
     def __call__(self, texts: list[str]) -> list[Embedded]:
         if self.encoder is None:
             from qa.embed.encoder import OnnxEncoder
 
             s = self.settings
             self.encoder = OnnxEncoder(s.model, s.precision, s.cache_dir, batch_size=s.batch_size)
+            self.loaded = True
         began = time.perf_counter()
         embedded = self.encoder.embed(texts)
         self.seconds += time.perf_counter() - began
@@ -224,7 +232,10 @@ def build_index(
         if not seen:
             raise QAError(f"no readable documents in {docs_dir} (.txt, .md, .rst, .html, .pdf)")
         report.removed = sorted(name for name in known if name not in seen)
-        # 3. Passages, dense and BM25 indexes; then the new version goes live.
+        # 3. Passages, dense and BM25 indexes; then the new version goes live. The model is
+        # not needed any more: its memory goes back before the largest arrays are assembled.
+        writer.flush()
+        embedder.release()
         progress.start("writing", unit="step")
         summary = writer.commit(on_phase=lambda step: progress.update(1, extra=step))
         progress.stop()
