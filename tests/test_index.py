@@ -517,3 +517,27 @@ def test_large_indexes_use_ivf_and_updates_reuse_its_lists(
     manifest = FolderIndex.open(index).manifest
     assert manifest["dense_training"]["sentences"] == {"trained_on": manifest["counts"]["sentences"], "new_since": 0}
     assert where(Assistant.open(index))[0] == ANSWER
+
+
+def test_bm25_top_prunes_long_lists_without_changing_the_result(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qa.store.folder import bm25
+
+    rng = np.random.default_rng(7)
+    units, vocabulary = 3000, 400
+    # Zipf-like term frequencies: a few terms in most units, most terms in a few.
+    occurrences = rng.zipf(1.3, size=60_000) % vocabulary
+    owners = rng.integers(0, units, size=len(occurrences))
+    keys = (occurrences.astype(np.uint64) * np.uint64(2654435761)) + np.uint64(1)
+    bm25.build(tmp_path, "t", [(owners, keys)], units)
+    index = bm25.BM25(tmp_path, "t", units)
+    for _ in range(200):
+        question = rng.choice(np.unique(keys), size=int(rng.integers(1, 7)), replace=False)
+        k = int(rng.integers(1, 60))
+        monkeypatch.setattr(bm25, "MERGE_ALL", 10**9)
+        merged = index.top(question, k)
+        monkeypatch.setattr(bm25, "MERGE_ALL", 0)
+        pruned = index.top(question, k)
+        assert np.array_equal(merged[0], pruned[0]) and np.allclose(merged[1], pruned[1])
+        assert np.allclose(index.scores(question, merged[0]), merged[1])

@@ -27,6 +27,8 @@ from qa.store.folder.files import load_array, save_array
 K1 = 0.9
 B = 0.4
 SUFFIXES = ("terms", "indptr", "units", "weights")
+# Up to this many postings a question's lists are merged whole; above it, MaxScore prunes.
+MERGE_ALL = 20_000
 
 
 def build(folder: Path, prefix: str, chunks: Iterable[tuple[np.ndarray, np.ndarray]], units: int) -> None:
@@ -99,32 +101,55 @@ class BM25:
         return units, np.asarray(self.weights[a:b])
 
     def top(self, keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(unit ids, scores) of the ``k`` best units for the question's terms, best first."""
+        """(unit ids, scores) of the ``k`` best units for the question's terms, best first (ties: lower id).
+
+        Exact, with MaxScore's pruning when the posting lists are long: a unit that holds
+        only terms whose largest weights add up to less than the k-th best score found so
+        far cannot be among the best, so those terms' lists are only looked up, not merged.
+        """
         columns = self.columns(keys)
         if not len(columns) or k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         postings = [self._postings(int(c)) for c in columns]
-        units = np.concatenate([p[0] for p in postings])
-        weights = np.concatenate([p[1] for p in postings])
-        touched, inverse = np.unique(units, return_inverse=True)
-        scores = np.bincount(inverse, weights=weights, minlength=len(touched)).astype(np.float32)
-        k = min(k, len(touched))
-        best = np.argpartition(-scores, k - 1)[:k]
-        best = best[np.lexsort((touched[best], -scores[best]))]
-        return touched[best].astype(np.int64), scores[best]
+        if sum(len(units) for units, _ in postings) > MERGE_ALL:
+            # A first k-th best from the rarest terms' units, then only the terms that can matter.
+            rare, held = [], 0
+            for i in np.argsort([len(units) for units, _ in postings], kind="stable"):
+                rare.append(postings[i][0])
+                held += len(postings[i][0])
+                if held >= k:
+                    break
+            seed = np.unique(np.concatenate(rare))
+            threshold = float(np.sort(self._sum(postings, seed))[-k]) if len(seed) >= k else 0.0
+            bounds = np.array([float(w.max()) if len(w) else 0.0 for _, w in postings])
+            by_bound = np.argsort(bounds, kind="stable")
+            needless = set(by_bound[np.cumsum(bounds[by_bound]) < threshold].tolist())
+            candidates = np.unique(np.concatenate([postings[i][0] for i in range(len(postings)) if i not in needless]))
+            scores = self._sum(postings, candidates)
+            touched = candidates
+        else:
+            units = np.concatenate([p[0] for p in postings])
+            weights = np.concatenate([p[1] for p in postings])
+            touched, inverse = np.unique(units, return_inverse=True)
+            scores = np.bincount(inverse, weights=weights, minlength=len(touched)).astype(np.float32)
+        return _best(touched.astype(np.int64), scores, k)
 
-    def scores(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """BM25 score of each of ``ids`` (0 where none of the terms occurs)."""
-        ids = np.asarray(ids, dtype=np.int64)
-        out = np.zeros(len(ids), dtype=np.float32)
-        for column in self.columns(keys):
-            units, weights = self._postings(int(column))
+    @staticmethod
+    def _sum(postings: list[tuple[np.ndarray, np.ndarray]], ids: np.ndarray) -> np.ndarray:
+        """Each of ``ids``' score: its weights summed over the posting lists that hold it (as merging does)."""
+        out = np.zeros(len(ids), dtype=np.float64)
+        for units, weights in postings:
             if not len(units):
                 continue
             at = np.minimum(np.searchsorted(units, ids), len(units) - 1)
             hit = units[at] == ids
             out[hit] += weights[at[hit]]
-        return out
+        return out.astype(np.float32)
+
+    def scores(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
+        """BM25 score of each of ``ids`` (0 where none of the terms occurs)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        return self._sum([self._postings(int(c)) for c in self.columns(keys)], ids)
 
     def idf(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(columns, idf) of the question's terms that the index holds."""
@@ -132,6 +157,19 @@ class BM25:
         df = (np.asarray(self.indptr[columns + 1]) - np.asarray(self.indptr[columns])).astype(np.float64)
         n = float(max(self.size, 1))
         return columns, np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+
+
+def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` best (ids, scores), best first; equal scores in id order, also at the k-th place."""
+    k = min(k, len(ids))
+    if k <= 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+    above = np.flatnonzero(scores > kth)
+    tied = np.flatnonzero(scores == kth)
+    pick = np.concatenate([above, tied[np.argsort(ids[tied], kind="stable")][: k - len(above)]])
+    pick = pick[np.lexsort((ids[pick], -scores[pick]))]
+    return ids[pick], scores[pick]
 
 
 def files(prefix: str) -> list[str]:
