@@ -100,7 +100,7 @@ def test_to_dict_is_the_api_schema(assistant: Assistant) -> None:
     assert set(body) == {"question", "answered", "answer", "quotes", "took_ms", "confidence", "threshold", "conflicts"}
     assert body["answer"] == body["quotes"][0]["text"]
     assert set(body["quotes"][0]) == {"text", "document", "start", "end", "score", "context", "matched", "evidence"}
-    assert set(body["quotes"][0]["evidence"]) == {"cosine", "bm25", "passage", "word_match", "confidence"}
+    assert set(body["quotes"][0]["evidence"]) == {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}
     assert body["confidence"] >= body["threshold"]
     declined = assistant.ask("What is the boiling point of water?").to_dict()
     assert declined["answered"] is False and declined["quotes"] == [] and declined["answer"]
@@ -123,7 +123,11 @@ def test_evidence_explains_the_order(assistant: Assistant) -> None:
     answer = assistant.ask("How many troops will remain in Iraq?", top_k=3)
     for quote in answer.quotes:
         e = quote.evidence
-        assert e is not None and e.word_match == quote.score and e.confidence == max(e.word_match, e.cosine)
+        assert (
+            e is not None
+            and abs(e.word_match + e.lead - quote.score) < 2e-4
+            and e.confidence == max(e.word_match, e.cosine)
+        )
     assert answer.quotes[0].evidence.bm25 > 0  # it shares the question's words
 
 

@@ -27,7 +27,7 @@ DEFENSE_QUESTION = "What defense system shot down the drones on Monday?"
 ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"} | {"confidence", "threshold", "conflicts"}
 QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"} | {"matched", "evidence"}
 MATCH_KEYS = {"word", "start", "end", "similarity"}
-EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence"}
+EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}
 HEALTH_KEYS = {"status", "model", "documents", "sentences", "built_at"} | {"engine", "min_confidence"}
 
 
@@ -111,7 +111,7 @@ def test_evidence_explains_the_order_and_the_threshold(web_client: FlaskClient) 
     assert body["threshold"] == health["min_confidence"]
     for quote in body["quotes"]:
         evidence = quote["evidence"]
-        assert evidence["word_match"] == quote["score"]  # the order of the quotes
+        assert abs(evidence["word_match"] + evidence["lead"] - quote["score"]) < 2e-4  # the order of the quotes
         assert evidence["confidence"] == max(evidence["word_match"], evidence["cosine"])
         assert -1 <= evidence["cosine"] <= 1 and evidence["bm25"] >= 0
     assert body["quotes"][0]["evidence"]["bm25"] > 0  # it shares "troops" and "remain"

@@ -94,7 +94,10 @@ SCHEMAS: dict[str, Any] = {
             "end": {"type": "integer", "minimum": 0, "description": "Character offset just past the quote's end."},
             "score": {
                 "type": "number",
-                "description": "How well the quote holds the question's words (0 to 1): equals evidence.word_match.",
+                "description": (
+                    "How well the quote answers, 0 to 1, the order of the quotes: evidence.word_match plus "
+                    "evidence.lead."
+                ),
             },
             "context": {"type": "string", "description": "The surrounding passage; contains the text verbatim."},
             "matched": {
@@ -125,7 +128,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "Evidence": {
         "type": "object",
-        "required": ["cosine", "bm25", "passage", "word_match", "confidence"],
+        "required": ["cosine", "bm25", "passage", "word_match", "confidence", "lead"],
         "additionalProperties": False,
         "description": "The signals that ranked a quote, all for this question.",
         "properties": {
@@ -143,9 +146,13 @@ SCHEMAS: dict[str, Any] = {
             },
             "word_match": {
                 "type": "number",
+                "description": ("How well the sentence's word pieces match the question's, piece by piece (0 to 1)."),
+            },
+            "lead": {
+                "type": "number",
                 "description": (
-                    "How well the sentence's word pieces match the question's, piece by piece (0 to 1): "
-                    "the order of the quotes."
+                    "What the score gained as the first sentence under a heading or definition term that "
+                    "matches the question (0 for other sentences)."
                 ),
             },
             "confidence": {

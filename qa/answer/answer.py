@@ -26,9 +26,11 @@ class Evidence:
     bm25: words, the sentence's BM25 score for the question (0 when no word is shared).
     passage: the sentences around it, their passage's evidence (z-score; 0 is average).
     word_match: how well the sentence's word pieces match the question's, piece by piece
-        (IDF-weighted mean of best cosines, 0..1): the order of the quotes.
+        (IDF-weighted mean of best cosines, 0..1).
     confidence: the larger of word_match and cosine: an answer is given only when the best
         quote's confidence reaches the index's threshold.
+    lead: what the quote's score gained as the first sentence under a heading that matches
+        the question (score = word_match + lead; 0 for other sentences).
     """
 
     cosine: float
@@ -36,6 +38,7 @@ class Evidence:
     passage: float
     word_match: float
     confidence: float
+    lead: float = 0.0
 
 
 @dataclass(frozen=True)

@@ -251,13 +251,14 @@ class Assistant:
             passage=round(float(ranking.passage[rank]), 4),
             word_match=round(word_match, 4),
             confidence=round(max(word_match, cosine), 4),
+            lead=round(float(ranking.scores[rank]) - word_match, 4),
         )
         return Quote(
             text[start:end],
             document.name,
             start,
             end,
-            round(word_match, 4),
+            round(float(ranking.scores[rank]), 4),
             text[min(start, before) : max(end, after)],
             (),
             evidence,

@@ -192,7 +192,12 @@
       }
       if (isNumber(evidence.word_match)) {
         evidenceRow(list, "Word match", percent(evidence.word_match), evidence.word_match,
-          "How closely its words match the words of your question, close forms included. Quotes are listed in this order.");
+          "How closely its words match the words of your question, close forms included. Quotes are listed in this order"
+          + (isNumber(evidence.lead) && evidence.lead > 0 ? ", plus the gain below." : "."));
+      }
+      if (isNumber(evidence.lead) && evidence.lead > 0) {
+        evidenceRow(list, "Opens its section", "+" + percent(evidence.lead), evidence.lead,
+          "It is the first sentence under a heading that matches your question: such a sentence usually says what the heading is or does.");
       }
       if (isNumber(evidence.cosine)) {
         evidenceRow(list, "Meaning", percent(evidence.cosine) + " · " + closeness(evidence.cosine), evidence.cosine,

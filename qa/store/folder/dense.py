@@ -160,10 +160,11 @@ def _sample(count: int, vectors: Callable[[int, int], np.ndarray], size: int) ->
 class Dense:
     """A FAISS index opened memory-mapped."""
 
-    def __init__(self, path: Path, count: int, dimension: int) -> None:
-        flags = faiss.IO_FLAG_READ_ONLY | faiss.IO_FLAG_MMAP_IFC
-        index = faiss.read_index(str(path), flags)
-        if isinstance(index, faiss.IndexIVF):
+    def __init__(self, path: Path, count: int, dimension: int, kind: str | None = None) -> None:
+        # The manifest names the kind; without it, a first read tells (and, for IVF, loads every list).
+        if kind != "ivf":
+            index = faiss.read_index(str(path), faiss.IO_FLAG_READ_ONLY | faiss.IO_FLAG_MMAP_IFC)
+        if kind == "ivf" or isinstance(index, faiss.IndexIVF):
             index = faiss.read_index(str(path), faiss.IO_FLAG_READ_ONLY | faiss.IO_FLAG_MMAP)
             ivf = faiss.extract_index_ivf(index)
             ivf.nprobe = max(MIN_PROBES, int(ivf.nlist * PROBE_SHARE))

@@ -56,8 +56,8 @@ class FolderIndex:
         self._gather = Gather(self.segments)
         self.table = DocumentTable(folder / "documents.sqlite")
         self._dense = {
-            SENTENCES: Dense(folder / "sentences.faiss", counts["sentences"], self.dimension),
-            PASSAGES: Dense(folder / "passages.faiss", counts["passages"], self.dimension),
+            kind: Dense(folder / f"{kind}.faiss", counts[kind], self.dimension, manifest.get("dense", {}).get(kind))
+            for kind in (SENTENCES, PASSAGES)
         }
         self._lexical = {
             SENTENCES: bm25.BM25(folder, "bm25-sentences", counts["sentences"]),
