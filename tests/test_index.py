@@ -541,3 +541,19 @@ def test_bm25_top_prunes_long_lists_without_changing_the_result(
         pruned = index.top(question, k)
         assert np.array_equal(merged[0], pruned[0]) and np.allclose(merged[1], pruned[1])
         assert np.allclose(index.scores(question, merged[0]), merged[1])
+
+
+def test_text_lengths_come_from_the_manifest_or_from_the_documents(seed_index: Path, tmp_path: Path) -> None:
+    index = tmp_path / "index"
+    shutil.copytree(seed_index, index)
+    opened = FolderIndex.open(index)
+    states = opened.manifest["documents"]
+    assert all(states[name]["chars"] == len(opened.document(name).text) for name in opened.table.names)
+    assert opened._lengths() == opened.table.lengths()
+    # A version written before lengths were kept (no "chars") still opens, counting in SQLite.
+    path = index / opened.name / "manifest.json"
+    manifest = json.loads(path.read_text())
+    for state in manifest["documents"].values():
+        del state["chars"]
+    path.write_text(json.dumps(manifest))
+    assert FolderIndex.open(index)._lengths() == opened.table.lengths()

@@ -125,11 +125,19 @@ class FolderIndex:
             raise IndexCorruptError(f"the cache segment {name} of {self.root} is damaged: {REBUILD}")
         return Segment(matches[0], segment_manifest)
 
+    def _lengths(self) -> list[int]:
+        """Each document's text length: from the manifest, or (older versions) counted in SQLite."""
+        states = self.manifest.get("documents", {})
+        known = [states.get(name, {}).get("chars") if isinstance(states, dict) else None for name in self.table.names]
+        if all(isinstance(n, int) for n in known):
+            return known  # type: ignore[return-value]
+        return self.table.lengths()
+
     def _check(self, counts: dict) -> None:
         """Cheap consistency checks: every array's length, and that every number points inside."""
         s, p, c = self.sentences, self.passages, self.contexts
         n, documents = counts["sentences"], len(self.table.names)
-        lengths = np.asarray(self.table.lengths() + [0], dtype=np.int64)
+        lengths = np.asarray(self._lengths() + [0], dtype=np.int64)
         ok = (
             len(s) == n
             and len(p) == counts["passages"] == len(self.passage_vectors)

@@ -257,7 +257,12 @@ class FolderWriter:
         number = len(self.doc_names)
         digest = self.docs.add(number, document)
         self.doc_names.append(document.name)
-        self.doc_state[document.name] = {"digest": document.digest, "text": digest, "sentences": len(keys)}
+        self.doc_state[document.name] = {
+            "digest": document.digest,
+            "text": digest,
+            "sentences": len(keys),
+            "chars": len(document.text),  # for the bounds check at open, without reading every text
+        }
         if digest in self.text_owner:
             self.duplicates.append((document.name, self.text_owner[digest]))
         else:
