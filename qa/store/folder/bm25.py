@@ -151,13 +151,6 @@ class BM25:
         ids = np.asarray(ids, dtype=np.int64)
         return self._sum([self._postings(int(c)) for c in self.columns(keys)], ids)
 
-    def idf(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(columns, idf) of the question's terms that the index holds."""
-        columns = self.columns(keys)
-        df = (np.asarray(self.indptr[columns + 1]) - np.asarray(self.indptr[columns])).astype(np.float64)
-        n = float(max(self.size, 1))
-        return columns, np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-
 
 def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` best (ids, scores), best first; equal scores in id order, also at the k-th place."""

@@ -53,7 +53,7 @@ class FolderIndex:
         self.passage_vectors = load_array(folder / "passage-vectors.npy")
         self.codec = PieceCodec.load(folder / "codec.npy")
         self.segments = [self._segment(name, full_check) for name in manifest["segments"]]
-        self._gather = Gather(self.segments)
+        self.gather = Gather(self.segments)
         self.table = DocumentTable(folder / "documents.sqlite")
         self._dense = {
             kind: Dense(folder / f"{kind}.faiss", counts[kind], self.dimension, manifest.get("dense", {}).get(kind))
@@ -196,7 +196,7 @@ class FolderIndex:
         wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
         valid = (wanted >= 0) & (wanted < size)
         units = self._units(kind, wanted[valid])
-        lengths, (piece_ids, codes) = self._gather.ragged_fields(
+        lengths, (piece_ids, codes) = self.gather.ragged_fields(
             units["seg"], units["row"], "piece_ptr", ("piece_ids", "piece_codes")
         )
         # One decode for all the units' pieces: the codebook lookup costs per call, not per piece.

@@ -107,6 +107,14 @@ class Gather:
         for segment in self.segments:
             segment.release()
 
+    def keys(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
+        """The text keys of (segment, row) pairs."""
+        out = np.empty(len(seg), dtype=np.uint64)
+        for s in np.unique(seg):
+            mask = seg == s
+            out[mask] = self.segments[int(s)].keys[row[mask]]
+        return out
+
     def vectors(self, seg: np.ndarray, row: np.ndarray) -> np.ndarray:
         out = np.empty((len(seg), self.segments[0].codes.shape[1]), dtype=np.float32)
         for s in np.unique(seg):

@@ -185,10 +185,7 @@ class FolderWriter:
             return False
         lo, hi = index.doc_range(number)
         table = index.sentences[lo:hi]
-        keys = np.empty(len(table), dtype=np.uint64)
-        for s in np.unique(table["seg"]):
-            mask = table["seg"] == s
-            keys[mask] = index.segments[int(s)].keys[table["row"][mask]]
+        keys = index.gather.keys(table["seg"], table["row"])
         contexts = self._carry_contexts(table["context"])
         quotable = table["quotable"]
         self._add_rows(document, table["start"], table["end"], quotable, contexts, keys, previous_rows=(lo, hi))
@@ -207,10 +204,7 @@ class FolderWriter:
         unseen = [c for c in numbers if c not in self.context_of_previous]
         if unseen:
             units = index.contexts[np.asarray(unseen, dtype=np.int64)]
-            keys = np.empty(len(unseen), dtype=np.uint64)
-            for s in np.unique(units["seg"]):
-                mask = units["seg"] == s
-                keys[mask] = index.segments[int(s)].keys[units["row"][mask]]
+            keys = index.gather.keys(units["seg"], units["row"])
             new_texts, new_keys, rows = [], [], []
             for c, text, key in zip(unseen, index.table.contexts(unseen), keys.tolist()):
                 number = self.contexts.get(text) if text else -1
@@ -384,6 +378,7 @@ class FolderWriter:
         source, same = self._carried_passages(passages)
         self._passage_vectors(table, contexts, passages, gather, source, same)
         before = np.frombuffer(self.previous_row, dtype=np.int64) if n else np.zeros(0, np.int64)
+        passage_vectors = np.load(self.tmp / "passage-vectors.npy", mmap_mode="r")
         gather.release()
         on_phase("dense index")
         dimension = self.identity["dimension"]
@@ -402,7 +397,7 @@ class FolderWriter:
                 self.tmp / "passages.faiss",
                 len(passages),
                 dimension,
-                lambda a, b: np.load(self.tmp / "passage-vectors.npy", mmap_mode="r")[a:b].astype(np.float32),
+                lambda a, b: passage_vectors[a:b].astype(np.float32),
                 previous=self._previous_dense("passages"),
                 new=int(fresh[first].sum()) if len(first) else 0,
                 carried=lambda a, b: same[a:b],
@@ -471,7 +466,8 @@ class FolderWriter:
             training = dense.Training(int(trained["trained_on"]), int(trained["new_since"]))
         except (KeyError, TypeError, ValueError):
             return None
-        return self.previous.index.root / self.previous.index.name / f"{kind}.faiss", training
+        path = self._previous_file(f"{kind}.faiss")
+        return (path, training) if path is not None else None
 
     def _piece_df(self, table: np.ndarray, gather: Gather, fresh: np.ndarray) -> np.ndarray:
         """In how many sentences each vocabulary id occurs: the live version's counts, less the sentences
@@ -484,7 +480,7 @@ class FolderWriter:
         old = self.previous.index.sentences
         gone = ~np.isin(old["doc"], np.asarray(self.kept, dtype=np.int64))
         df = np.load(old_path, allow_pickle=False).astype(np.int64)
-        df = _add(df, -_piece_df(Gather(self.previous.index.segments), old["seg"][gone], old["row"][gone], 0))
+        df = _add(df, -_piece_df(self.previous.index.gather, old["seg"][gone], old["row"][gone], 0))
         return _add(df, _piece_df(gather, table["seg"][fresh], table["row"][fresh], vocabulary))
 
     def _previous_file(self, name: str) -> Path | None:
