@@ -519,9 +519,7 @@ def test_large_indexes_use_ivf_and_updates_reuse_its_lists(
     assert where(Assistant.open(index))[0] == ANSWER
 
 
-def test_bm25_top_prunes_long_lists_without_changing_the_result(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_bm25_top_is_exact_against_scoring_every_unit(tmp_path: Path) -> None:
     from qa.store.folder import bm25
 
     rng = np.random.default_rng(7)
@@ -532,15 +530,21 @@ def test_bm25_top_prunes_long_lists_without_changing_the_result(
     keys = (occurrences.astype(np.uint64) * np.uint64(2654435761)) + np.uint64(1)
     bm25.build(tmp_path, "t", [(owners, keys)], units)
     index = bm25.BM25(tmp_path, "t", units)
+    every_unit = np.arange(units)
     for _ in range(200):
         question = rng.choice(np.unique(keys), size=int(rng.integers(1, 7)), replace=False)
         k = int(rng.integers(1, 60))
-        monkeypatch.setattr(bm25, "MERGE_ALL", 10**9)
-        merged = index.top(question, k)
-        monkeypatch.setattr(bm25, "MERGE_ALL", 0)
-        pruned = index.top(question, k)
-        assert np.array_equal(merged[0], pruned[0]) and np.allclose(merged[1], pruned[1])
-        assert np.allclose(index.scores(question, merged[0]), merged[1])
+        ids, scores = index.top(question, k)
+        # The reference: each unit's score summed term by term, best first, ties by id.
+        reference = np.zeros(units)
+        for key in question:
+            reference += bm25.BM25(tmp_path, "t", units).scores(np.array([key]), every_unit)
+        held = np.flatnonzero(reference > 0)
+        expected = held[np.lexsort((held, -reference[held]))][:k]
+        assert np.array_equal(ids, expected)
+        assert np.allclose(scores, reference[expected], rtol=1e-5)
+        assert np.allclose(index.scores(question, ids), scores)
+    assert index.scores(question, np.array([-1, units])).tolist() == [0.0, 0.0]
 
 
 def test_text_lengths_come_from_the_manifest_or_from_the_documents(seed_index: Path, tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ for a rare term, and a top-k from only the units that hold a question term.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +29,6 @@ from qa.store.folder.files import load_array, save_array
 K1 = 0.9
 B = 0.4
 SUFFIXES = ("terms", "indptr", "units", "weights")
-# Up to this many postings a question's lists are merged whole; above it, MaxScore prunes.
-MERGE_ALL = 20_000
 
 
 def build(folder: Path, prefix: str, chunks: Iterable[tuple[np.ndarray, np.ndarray]], units: int) -> None:
@@ -77,6 +77,7 @@ class BM25:
         self.units_of = load_array(folder / f"{prefix}.units.npy")
         self.weights = load_array(folder / f"{prefix}.weights.npy")
         self.size = units
+        self._last = threading.local()
         if not (
             len(self.indptr) == len(self.terms) + 1
             and int(self.indptr[-1]) == len(self.units_of) == len(self.weights)
@@ -100,56 +101,59 @@ class BM25:
             raise ValueError("a BM25 posting points outside the index")
         return units, np.asarray(self.weights[a:b])
 
+    def _accumulate(self, keys: np.ndarray) -> _Scored:
+        """Every unit's score for the question's terms, from their posting lists only.
+
+        The last question's scores are kept per thread: the ranker asks for the top, then
+        for the scores of candidates and of the sample, of the same question.
+        """
+        columns = self.columns(keys)
+        cached = getattr(self._last, "scored", None)
+        if cached is not None and np.array_equal(cached.columns, columns):
+            return cached
+        postings = [self._postings(int(c)) for c in columns]
+        units = np.concatenate([u for u, _ in postings]) if postings else np.zeros(0, np.int32)
+        weights = np.concatenate([w for _, w in postings]) if postings else np.zeros(0, np.float32)
+        # One float64 slot per unit, written only where a posting points (the rest stays
+        # untouched zero pages); summed in float64 as a merge would.
+        scores = np.bincount(units, weights=weights, minlength=self.size)
+        scored = _Scored(columns, units, scores)
+        self._last.scored = scored
+        return scored
+
     def top(self, keys: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(unit ids, scores) of the ``k`` best units for the question's terms, best first (ties: lower id).
 
-        Exact, with MaxScore's pruning when the posting lists are long: a unit that holds
-        only terms whose largest weights add up to less than the k-th best score found so
-        far cannot be among the best, so those terms' lists are only looked up, not merged.
+        Exact. A unit appears once per question term it holds, so the ``k * terms`` best
+        postings by their unit's score hold at least ``k`` units, and every unit scoring
+        at least the ``k``-th best: only those are sorted.
         """
-        columns = self.columns(keys)
-        if not len(columns) or k <= 0:
+        if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        postings = [self._postings(int(c)) for c in columns]
-        if sum(len(units) for units, _ in postings) > MERGE_ALL:
-            # A first k-th best from the rarest terms' units, then only the terms that can matter.
-            rare, held = [], 0
-            for i in np.argsort([len(units) for units, _ in postings], kind="stable"):
-                rare.append(postings[i][0])
-                held += len(postings[i][0])
-                if held >= k:
-                    break
-            seed = np.unique(np.concatenate(rare))
-            threshold = float(np.sort(self._sum(postings, seed))[-k]) if len(seed) >= k else 0.0
-            bounds = np.array([float(w.max()) if len(w) else 0.0 for _, w in postings])
-            by_bound = np.argsort(bounds, kind="stable")
-            needless = set(by_bound[np.cumsum(bounds[by_bound]) < threshold].tolist())
-            candidates = np.unique(np.concatenate([postings[i][0] for i in range(len(postings)) if i not in needless]))
-            scores = self._sum(postings, candidates)
-            touched = candidates
-        else:
-            units = np.concatenate([p[0] for p in postings])
-            weights = np.concatenate([p[1] for p in postings])
-            touched, inverse = np.unique(units, return_inverse=True)
-            scores = np.bincount(inverse, weights=weights, minlength=len(touched)).astype(np.float32)
-        return _best(touched.astype(np.int64), scores, k)
-
-    @staticmethod
-    def _sum(postings: list[tuple[np.ndarray, np.ndarray]], ids: np.ndarray) -> np.ndarray:
-        """Each of ``ids``' score: its weights summed over the posting lists that hold it (as merging does)."""
-        out = np.zeros(len(ids), dtype=np.float64)
-        for units, weights in postings:
-            if not len(units):
-                continue
-            at = np.minimum(np.searchsorted(units, ids), len(units) - 1)
-            hit = units[at] == ids
-            out[hit] += weights[at[hit]]
-        return out.astype(np.float32)
+        scored = self._accumulate(keys)
+        units, per_posting = scored.units, scored.scores[scored.units]
+        enough = k * len(scored.columns)
+        if len(units) > enough:
+            at_least = np.partition(per_posting, len(units) - enough)[len(units) - enough]
+            units = units[per_posting >= at_least]
+        touched = np.unique(units).astype(np.int64)
+        return _best(touched, scored.scores[touched].astype(np.float32), k)
 
     def scores(self, keys: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """BM25 score of each of ``ids`` (0 where none of the terms occurs)."""
         ids = np.asarray(ids, dtype=np.int64)
-        return self._sum([self._postings(int(c)) for c in self.columns(keys)], ids)
+        scores = self._accumulate(keys).scores
+        inside = (ids >= 0) & (ids < len(scores))
+        return np.where(inside, scores[np.where(inside, ids, 0)], 0.0).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """One question's terms (column numbers), their postings' units, and every unit's score."""
+
+    columns: np.ndarray
+    units: np.ndarray
+    scores: np.ndarray
 
 
 def _best(ids: np.ndarray, scores: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
