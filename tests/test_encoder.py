@@ -72,3 +72,18 @@ def test_codec_round_trip_keeps_cosines() -> None:
     cosines = (decoded * pieces).sum(1) / np.linalg.norm(decoded, axis=1)
     assert cosines.mean() > 0.9
     assert codec.encode(pieces).dtype == np.uint8 and codec.encode(pieces).shape == (len(pieces), 48)
+
+
+def test_codec_picks_each_sub_vectors_nearest_centroid() -> None:
+    from qa.embed import codec as codec_module
+
+    rng = np.random.default_rng(3)
+    centroids = rng.normal(size=(8, 256, 4)).astype(np.float32)
+    codec = PieceCodec(centroids)
+    vectors = rng.normal(size=(codec_module.ENCODE_ROWS * 2 + 7, 32)).astype(np.float32)
+    codes = codec.encode(vectors)
+    # Brute force: the distance from every sub-vector to every centroid of its part.
+    parts = vectors.reshape(len(vectors), 8, 1, 4)
+    nearest = ((parts - centroids[None]) ** 2).sum(-1).argmin(-1)
+    assert np.array_equal(codes, nearest)
+    assert codec.encode(vectors[:0]).shape == (0, 8)
