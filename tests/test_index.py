@@ -561,3 +561,52 @@ def test_text_lengths_come_from_the_manifest_or_from_the_documents(seed_index: P
         del state["chars"]
     path.write_text(json.dumps(manifest))
     assert FolderIndex.open(index)._lengths() == opened.table.lengths()
+
+
+def test_score_sample_vectors_are_kept_in_the_version(seed_index: Path, tmp_path: Path) -> None:
+    index, version = _copy_index(seed_index, tmp_path)
+    opened = FolderIndex.open(index)
+    for kind in (SENTENCES, PASSAGES):
+        stored = opened.sample_vectors(kind)
+        assert (version / f"sample-{kind}-vectors.npy").is_file()
+        assert np.array_equal(stored, opened.vectors(kind, opened.sample(kind)))
+    # A version written before they were kept gathers them from the vectors.
+    manifest = json.loads((version / "manifest.json").read_text())
+    for kind in (SENTENCES, PASSAGES):
+        (version / f"sample-{kind}-vectors.npy").unlink()
+        del manifest["files"][f"sample-{kind}-vectors.npy"]
+    (version / "manifest.json").write_text(json.dumps(manifest))
+    older = FolderIndex.open(index)
+    for kind in (SENTENCES, PASSAGES):
+        assert np.array_equal(older.sample_vectors(kind), opened.sample_vectors(kind))
+    assert Assistant.open(index).ask(QUESTION).quotes[0].text == ANSWER
+
+
+def _resident_kb(array: np.ndarray) -> int:
+    """Resident KB of the mapping that holds ``array`` (from /proc/self/smaps)."""
+    address = array.__array_interface__["data"][0]
+    inside = False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):
+            low, high = (int(x, 16) for x in fields[0].split("-"))
+            inside = low <= address < high
+        elif inside and fields[0] == "Rss:":
+            return int(fields[1])
+    raise AssertionError("the array is not in a mapping")
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="needs Linux /proc")
+def test_a_long_running_index_lets_go_of_the_pages_it_read(seed_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from qa.store.folder import reader
+
+    opened = FolderIndex.open(seed_index)
+    codes = opened.segments[0].piece_codes
+    monkeypatch.setattr(reader, "RELEASE_EVERY", 3)
+    every = opened.pieces(SENTENCES, list(range(len(opened.sentences))))
+    assert _resident_kb(codes) > 0
+    opened.pieces(SENTENCES, [])
+    opened.pieces(SENTENCES, [])  # the third read lets go of what the first mapped
+    assert _resident_kb(codes) == 0
+    again = opened.pieces(SENTENCES, list(range(len(opened.sentences))))
+    assert all(np.array_equal(a.vectors, b.vectors) for a, b in zip(every, again))

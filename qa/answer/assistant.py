@@ -191,7 +191,7 @@ class Assistant:
         if not len(ranking.sentences) or confidence < self.min_confidence:
             return Answer(question, False, [], 0.0, confidence, self.min_confidence)
         shown = self._quotes(ranking, top_k, keep_all=False)
-        quotes = [self._explained(q, i, query) for i, q in shown]
+        quotes = self._explained(shown, query)
         conflicts = self._conflicts(question, ranking)
         return Answer(question, True, quotes, 0.0, confidence, self.min_confidence, conflicts)
 
@@ -264,14 +264,16 @@ class Assistant:
             evidence,
         )
 
-    def _explained(self, quote: Quote, sentence: int, query: Query) -> Quote:
-        """The quote with the question's words it holds marked."""
+    def _explained(self, shown: list[tuple[int, Quote]], query: Query) -> list[Quote]:
+        """The quotes with the question's words each holds marked."""
         tokenizer = getattr(self.encoder, "tokenizer", None)
         if tokenizer is None:
-            return quote
-        [pieces] = self.index.pieces(SENTENCES, [sentence])
-        matched = matched_words(tokenizer, query.text, query.embedded.tokens, quote.text, pieces)
-        return replace(quote, matched=tuple(matched))
+            return [quote for _, quote in shown]
+        pieces = self.index.pieces(SENTENCES, [sentence for sentence, _ in shown])
+        return [
+            replace(quote, matched=tuple(matched_words(tokenizer, query.text, query.embedded.tokens, quote.text, held)))
+            for (_, quote), held in zip(shown, pieces)
+        ]
 
 
 def text_only(text: str) -> str:

@@ -120,7 +120,7 @@ class Ranker:
         self.word_mask = word_mask
         self.piece_idf = np.asarray(index.piece_idf(), dtype=np.float32)
         self.samples = {kind: np.asarray(index.sample(kind), dtype=np.int64) for kind in (SENTENCES, PASSAGES)}
-        self.sample_vectors = {kind: index.vectors(kind, ids) for kind, ids in self.samples.items()}
+        self.sample_vectors = {kind: index.sample_vectors(kind) for kind in self.samples}
 
     # -- stage 1 ------------------------------------------------------------------------
     def _coverage(self, query: Query, best_passage: int) -> float:
@@ -211,8 +211,8 @@ class Ranker:
         same = rows.found[n:] & np.array([a == b for a, b in zip(rows.document[:n], rows.document[n:])])
         previous = np.where(same, sentences - 1, -1)
         contexts = rows.context[:n]
-        pieces = self.index.pieces(SENTENCES, [int(i) for i in sentences])
-        before = self.index.pieces(SENTENCES, [int(i) for i in previous])
+        both = self.index.pieces(SENTENCES, np.concatenate([sentences, previous]).tolist())
+        pieces, before = both[:n], both[n:]
         heads = self.index.pieces(CONTEXTS, [int(c) for c in contexts])
         under = self.best_cosines(query, heads)
         best = np.maximum(

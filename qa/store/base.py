@@ -114,6 +114,10 @@ class Index(Protocol):
         """A fixed random subset of unit ids (all of them in a small index), for score statistics."""
         ...
 
+    def sample_vectors(self, kind: str) -> np.ndarray:
+        """float32 vectors of the ``sample``'s units, in its order (what ``vectors`` gives for them)."""
+        ...
+
     # -- sentences and documents ----------------------------------------------------
     def rows(self, ids: np.ndarray) -> Rows:
         """Document and offsets of each sentence id."""

@@ -19,7 +19,7 @@ from qa.store.base import PASSAGES, SENTENCES, Hits, IndexInfo, Pieces, Rows
 from qa.store.folder import bm25
 from qa.store.folder.dense import Dense
 from qa.store.folder.documents import DocumentTable
-from qa.store.folder.files import damaged, load_array
+from qa.store.folder.files import damaged, load_array, release
 from qa.store.folder.layout import CACHE, FORMAT_VERSION, REBUILD, read_pointer
 from qa.store.folder.segments import Gather, Segment
 
@@ -29,6 +29,12 @@ from qa.store.folder.segments import Gather, Segment
 # that updates them; a quoted document's text is always checked against its digest.
 FULL_CHECK_BYTES = 64 * 1024 * 1024
 DOCUMENT_CACHE = 64
+# Questions read word pieces and vectors at random places of files that can be larger than
+# a worker's memory budget; every page touched stays mapped (with the kernel's fault-around,
+# 64 KB per read), so a long-running worker would come to map them whole. Every this many
+# reads of word pieces (a question makes about 6), those pages are let go: the page cache
+# keeps them, the next read maps them again.
+RELEASE_EVERY = 256
 
 
 class FolderIndex:
@@ -70,6 +76,7 @@ class FolderIndex:
         self._doc_first = np.searchsorted(self.sentences["doc"], np.arange(len(self.table.names) + 1))
         self._documents: OrderedDict[int, Document] = OrderedDict()
         self._lock = threading.Lock()
+        self._reads = 0
         self.info = IndexInfo(
             model=model["name"],
             precision=model.get("precision", "fp32"),
@@ -192,6 +199,10 @@ class FolderIndex:
         return self._lexical[kind].scores(term_keys(question), ids)
 
     def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
+        self._reads += 1
+        if self._reads % RELEASE_EVERY == 0:
+            self.gather.release()
+            release(self.passage_vectors)
         size = len(self.sentences) if kind == SENTENCES else len(self.contexts)
         wanted = np.asarray(ids, dtype=np.int64).reshape(-1)
         valid = (wanted >= 0) & (wanted < size)
@@ -215,6 +226,17 @@ class FolderIndex:
 
     def sample(self, kind: str) -> np.ndarray:
         return self._samples[kind]
+
+    def sample_vectors(self, kind: str) -> np.ndarray:
+        # Kept in the version: gathering them touches pages all over the vector files, which
+        # then stay mapped in every worker (and cost a cold start 0.2 s at 500k sentences).
+        path = self.root / self.name / f"sample-{kind}-vectors.npy"
+        if path.is_file():
+            vectors = np.asarray(load_array(path, mmap=False), dtype=np.float32)
+            if vectors.shape == (len(self._samples[kind]), self.dimension):
+                return vectors
+            raise IndexCorruptError(f"the index at {self.root} is inconsistent: {REBUILD}")
+        return self.vectors(kind, self._samples[kind])  # a version written before they were kept
 
     # -- sentences and documents ---------------------------------------------------------
     def rows(self, ids: np.ndarray) -> Rows:

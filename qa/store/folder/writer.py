@@ -417,6 +417,13 @@ class FolderWriter:
         for kind, count in (("sentences", n), ("passages", len(passages))):
             sample = np.sort(rng.choice(count, min(count, SAMPLE), replace=False)) if count else np.zeros(0)
             save_array(self.tmp / f"sample-{kind}.npy", sample.astype(np.int64))
+            sample = sample.astype(np.int64)
+            vectors = (
+                gather.vectors(table["seg"][sample], table["row"][sample])
+                if kind == "sentences"
+                else np.asarray(passage_vectors[sample], dtype=np.float32)
+            )
+            save_array(self.tmp / f"sample-{kind}-vectors.npy", vectors.reshape(len(sample), dimension))
         self.codec.save(self.tmp / "codec.npy")
 
         on_phase("sealing")

@@ -268,6 +268,9 @@ class MilvusIndex:
     def sample(self, kind: str) -> np.ndarray:
         return self._samples[kind]
 
+    def sample_vectors(self, kind: str) -> np.ndarray:
+        return self.vectors(kind, self._samples[kind])
+
     # -- sentences and documents -----------------------------------------------------------
     def _sentence_rows(self, ids: Sequence[int]) -> dict[int, dict]:
         """Rows of the given sentence ids (and, in the same query, their neighbours)."""
