@@ -69,7 +69,16 @@ def _build(
         _say(f"Rebuilt from scratch: {report.rebuilt_because}.")
     for name, same in report.duplicates:
         _say(f"note: {name} has the same text as {same}")
+    _question_model()
     click.echo(f"Indexed {docs_dir} into {index}: {report.summary()}.")
+
+
+def _question_model() -> None:
+    """Export the questions' model now, so that no server or `qa ask` has to."""
+    from qa.embed.model import onnx_path
+
+    s = settings()
+    onnx_path(s.model, s.question_precision, s.cache_dir)
 
 
 def _open(index: str, threads: int = 0):  # type: ignore[no-untyped-def]

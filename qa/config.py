@@ -30,10 +30,17 @@ def _number(name: str, default: str, low: float, high: float) -> float:
 DEFAULT_PRECISION = "fp32"
 
 
-def _precision() -> str:
-    value = _env("QA_PRECISION", DEFAULT_PRECISION)
+# Questions are encoded by the int8 model whatever the index's precision: a question is one
+# short pass, where int8 is 1.6 times as fast (under 5 ms), and encoding only the question
+# in int8 moved P@1 by at most 0.5 points on every question set, and declining not at all
+# (BENCHMARKS.md, "Question encoder").
+DEFAULT_QUESTION_PRECISION = "int8"
+
+
+def _precision(name: str = "QA_PRECISION", default: str = DEFAULT_PRECISION) -> str:
+    value = _env(name, default)
     if value not in PRECISIONS:
-        raise ConfigError(f"QA_PRECISION={value!r}: use one of {', '.join(PRECISIONS)}")
+        raise ConfigError(f"{name}={value!r}: use one of {', '.join(PRECISIONS)}")
     return value
 
 
@@ -50,7 +57,8 @@ class Settings:
     """Where things are and how the index is built.
 
     Environment: QA_DOCS, QA_INDEX, QA_MODEL (a local sentence-transformers folder),
-    QA_PRECISION (int8 or fp32), QA_CACHE_DIR, QA_MAX_FILE_MB.
+    QA_PRECISION (int8 or fp32: the index's vectors), QA_QUESTION_PRECISION (int8 or fp32:
+    the question's), QA_CACHE_DIR, QA_MAX_FILE_MB.
 
     Raises:
         ConfigError: an environment variable holds a value that cannot be used.
@@ -60,6 +68,9 @@ class Settings:
     index: str = field(default_factory=lambda: _env("QA_INDEX", "embeddings"))
     model: str = field(default_factory=lambda: _env("QA_MODEL", DEFAULT_MODEL))
     precision: str = field(default_factory=_precision)
+    question_precision: str = field(
+        default_factory=lambda: _precision("QA_QUESTION_PRECISION", DEFAULT_QUESTION_PRECISION)
+    )
     cache_dir: Path = field(default_factory=default_cache_dir)
     # A passage is this many consecutive sentences; passages overlap by window - stride.
     window: int = 5

@@ -88,7 +88,7 @@ def test_ask_explain_marks_words_and_says_why(seed_index: Path) -> None:
 def test_bad_environment_is_one_line(seed_index: Path) -> None:
     import os
 
-    for name, value in (("QA_MAX_FILE_MB", "abc"), ("QA_PRECISION", "fp8")):
+    for name, value in (("QA_MAX_FILE_MB", "abc"), ("QA_PRECISION", "fp8"), ("QA_QUESTION_PRECISION", "int4")):
         result = subprocess.run(
             [sys.executable, "-m", "qa", "ask", "x", "--index", str(seed_index)],
             capture_output=True,
@@ -142,3 +142,20 @@ def test_chat_keeps_history(seed_index: Path) -> None:
     out = qa("chat", "--index", str(seed_index), "--top-k", "1", stdin=script)
     assert out.returncode == 0, out.stderr
     assert out.stdout.count("Quds Force") >= 1
+
+
+def test_questions_are_encoded_in_int8_unless_asked_otherwise(
+    seed_index: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The index holds float32 vectors; a question is one short pass, encoded by the int8 model.
+    assert Assistant.open(seed_index).index.info.precision == "fp32"
+    fast = Assistant.open(seed_index)
+    assert fast.encoder.precision == "int8"
+    monkeypatch.setenv("QA_QUESTION_PRECISION", "fp32")
+    exact = Assistant.open(seed_index)
+    assert exact.encoder.precision == "fp32"
+    # Both find the same answer, with nearly the same evidence.
+    question = "How many troops will remain in Iraq?"
+    a, b = fast.ask(question), exact.ask(question)
+    assert a.quotes[0].text == b.quotes[0].text
+    assert abs(a.quotes[0].evidence.cosine - b.quotes[0].evidence.cosine) < 0.05

@@ -93,7 +93,7 @@ class Assistant:
         model = model or settings.model
         index = open_index(index_dir, model_name(model))
         try:
-            encoder = OnnxEncoder(model, index.info.precision, settings.cache_dir, threads=threads)
+            encoder = OnnxEncoder(model, settings.question_precision, settings.cache_dir, threads=threads)
             if encoder.dimension != index.info.dimension:
                 raise IndexMismatchError(f"the index at {index_dir} has vectors of another size: run `qa index`")
         except BaseException:
