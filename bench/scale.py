@@ -46,6 +46,7 @@ ROOTS = [
 ]
 EXCLUDE = ["_sources/", "_static/", "genindex*.html", "search.html", "py-modindex.html"]
 DOCS_QUESTIONS = Path(__file__).with_name("docs_questions.json")
+PASSES = 3  # over the documentation questions, after ten to warm up
 
 
 def sentences_per_file(roots: list[Path]) -> list[tuple[Path, Path, int]]:
@@ -141,16 +142,24 @@ def in_process(index: Path, asked: list[str], labels) -> dict:  # type: ignore[n
     opened = time.perf_counter() - began
     for q in asked[:10]:
         assistant.ask(q)
-    times = []
-    for q in asked:
-        t = time.perf_counter()
-        assistant.ask(q)
-        times.append(1000 * (time.perf_counter() - t))
+    passes = []
+    for _ in range(PASSES):
+        times = []
+        for q in asked:
+            t = time.perf_counter()
+            assistant.ask(q)
+            times.append(1000 * (time.perf_counter() - t))
+        passes.append(times)
+    times = passes[0]
     report = score(labels, run(assistant, labels))
     return {
         "open_s": opened,
         "ask_p50_ms": statistics.median(times),
         "ask_p95_ms": float(np.percentile(times, 95)),
+        # A shared machine's noise is as large as the differences that matter: the p50 of
+        # every pass, and of each question's fastest pass.
+        "ask_p50_passes_ms": [statistics.median(t) for t in passes],
+        "ask_p50_fastest_ms": statistics.median(np.min(passes, axis=0).tolist()),
         "squad_p1": report.p1,
         "squad_mrr": report.mrr,
     }
