@@ -18,6 +18,7 @@ from qa.config import Settings
 from qa.embed.encoder import Embedded, Encoder
 from qa.embed.model import model_name
 from qa.errors import QAError
+from qa.memory import release_memory
 from qa.progress import Progress
 from qa.read.document import Document
 from qa.read.files import UnreadableError, discover, extract, file_digest, load, warn_skipped
@@ -236,6 +237,7 @@ def build_index(
         # not needed any more: its memory goes back before the largest arrays are assembled.
         writer.flush()
         embedder.release()
+        release_memory()
         progress.start("writing", unit="step")
         summary = writer.commit(on_phase=lambda step: progress.update(1, extra=step))
         progress.stop()

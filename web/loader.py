@@ -10,9 +10,6 @@ an index at a ``milvus:`` address, which has no pointer file, after
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
-import gc
 import logging
 import os
 import threading
@@ -24,6 +21,7 @@ from pathlib import Path
 
 from qa import Assistant, QAError
 from qa.errors import IndexMissingError
+from qa.memory import release_memory
 
 log = logging.getLogger(__name__)
 
@@ -38,29 +36,6 @@ RETRY_SECONDS = 10.0
 REMOTE_RETRY_SECONDS = 5.0
 # What a status says about an index that exists but cannot be used.
 MISSING, BROKEN = "no index", "degraded"
-
-
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's malloc_trim, or None where there is none (musl, macOS)."""
-    try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-_MALLOC_TRIM = _malloc_trim()
-
-
-def release_memory() -> None:
-    """Collect garbage, then give the heap's free pages back to the system.
-
-    Request threads allocate from their own malloc arenas, and an index freed from
-    several of them leaves each partly empty: without this, every rebuild served
-    added tens of megabytes to the process for good.
-    """
-    gc.collect()
-    if _MALLOC_TRIM is not None:
-        _MALLOC_TRIM(0)
 
 
 @dataclass(frozen=True)
