@@ -230,7 +230,7 @@ class FolderIndex:
     def sample_vectors(self, kind: str) -> np.ndarray:
         # Kept in the version: gathering them touches pages all over the vector files, which
         # then stay mapped in every worker (and cost a cold start 0.2 s at 500k sentences).
-        path = self.root / self.name / f"sample-{kind}-vectors.npy"
+        path = self.folder / f"sample-{kind}-vectors.npy"
         if path.is_file():
             vectors = np.asarray(load_array(path, mmap=False), dtype=np.float32)
             if vectors.shape == (len(self._samples[kind]), self.dimension):

@@ -416,8 +416,8 @@ class FolderWriter:
         rng = np.random.default_rng(0)
         for kind, count in (("sentences", n), ("passages", len(passages))):
             sample = np.sort(rng.choice(count, min(count, SAMPLE), replace=False)) if count else np.zeros(0)
-            save_array(self.tmp / f"sample-{kind}.npy", sample.astype(np.int64))
             sample = sample.astype(np.int64)
+            save_array(self.tmp / f"sample-{kind}.npy", sample)
             vectors = (
                 gather.vectors(table["seg"][sample], table["row"][sample])
                 if kind == "sentences"
