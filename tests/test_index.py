@@ -563,22 +563,35 @@ def test_text_lengths_come_from_the_manifest_or_from_the_documents(seed_index: P
     assert FolderIndex.open(index)._lengths() == opened.table.lengths()
 
 
-def test_score_sample_vectors_are_kept_in_the_version(seed_index: Path, tmp_path: Path) -> None:
+def test_score_sample_moments_are_kept_in_the_version(seed_index: Path, tmp_path: Path) -> None:
+    """The z-scores' mean and spread come from the sample's moments, equal to scoring every sample vector."""
     index, version = _copy_index(seed_index, tmp_path)
     opened = FolderIndex.open(index)
+    rng = np.random.default_rng(1)
+    questions = rng.standard_normal((5, opened.dimension)).astype(np.float32)
+    questions /= np.linalg.norm(questions, axis=1, keepdims=True)
     for kind in (SENTENCES, PASSAGES):
-        stored = opened.sample_vectors(kind)
-        assert (version / f"sample-{kind}-vectors.npy").is_file()
-        assert np.array_equal(stored, opened.vectors(kind, opened.sample(kind)))
-    # A version written before they were kept gathers them from the vectors.
+        assert (version / f"sample-{kind}-moments.npy").is_file()
+        assert not (version / f"sample-{kind}-vectors.npy").exists()
+        cosines = opened.vectors(kind, opened.sample(kind)) @ questions.T
+        for question, column in zip(questions, cosines.T):
+            mean, std = opened.sample_moments(kind).spread(question)
+            assert mean == pytest.approx(float(column.mean()), abs=1e-6)
+            assert std == pytest.approx(float(column.std()), rel=1e-4)
+    # A version written before they were kept computes them from the sample's vectors:
+    # kept in the version (2026-11-27) or gathered.
     manifest = json.loads((version / "manifest.json").read_text())
     for kind in (SENTENCES, PASSAGES):
-        (version / f"sample-{kind}-vectors.npy").unlink()
-        del manifest["files"][f"sample-{kind}-vectors.npy"]
+        (version / f"sample-{kind}-moments.npy").unlink()
+        del manifest["files"][f"sample-{kind}-moments.npy"]
     (version / "manifest.json").write_text(json.dumps(manifest))
+    np.save(version / f"sample-{SENTENCES}-vectors.npy", opened.vectors(SENTENCES, opened.sample(SENTENCES)))
     older = FolderIndex.open(index)
     for kind in (SENTENCES, PASSAGES):
-        assert np.array_equal(older.sample_vectors(kind), opened.sample_vectors(kind))
+        ours, theirs = older.sample_moments(kind), opened.sample_moments(kind)
+        assert np.allclose(ours.mean, theirs.mean, atol=1e-6) and np.allclose(
+            ours.covariance, theirs.covariance, atol=1e-6
+        )
     assert Assistant.open(index).ask(QUESTION).quotes[0].text == ANSWER
 
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qa.embed.encoder import Embedded
-from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Index
+from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Index, Moments
 
 # Dense and BM25 evidence count alike once both are z-scored (leaning either way by
 # half moved P@1 on SQuAD by under 0.3 points once the rerank is in place).
@@ -98,10 +98,13 @@ class _Stage1:
 class _Stats:
     """Mean and spread of a signal over the index's sample: turns raw scores into z-scores."""
 
-    def __init__(self, values: np.ndarray) -> None:
-        self.mean = float(values.mean()) if len(values) else 0.0
-        std = float(values.std()) if len(values) else 0.0
+    def __init__(self, mean: float, std: float) -> None:
+        self.mean = mean
         self.std = std if std > 1e-9 else 0.0
+
+    @staticmethod
+    def of(values: np.ndarray) -> _Stats:
+        return _Stats(float(values.mean()), float(values.std())) if len(values) else _Stats(0.0, 0.0)
 
     def z(self, x: np.ndarray) -> np.ndarray:
         return (x - self.mean) / self.std if self.std else np.zeros_like(x)
@@ -120,7 +123,7 @@ class Ranker:
         self.word_mask = word_mask
         self.piece_idf = np.asarray(index.piece_idf(), dtype=np.float32)
         self.samples = {kind: np.asarray(index.sample(kind), dtype=np.int64) for kind in (SENTENCES, PASSAGES)}
-        self.sample_vectors = {kind: index.sample_vectors(kind) for kind in self.samples}
+        self.moments: dict[str, Moments] = {kind: index.sample_moments(kind) for kind in self.samples}
 
     # -- stage 1 ------------------------------------------------------------------------
     def _coverage(self, query: Query, best_passage: int) -> float:
@@ -155,18 +158,17 @@ class Ranker:
         # 2. Their evidence, z-scored against the index's sample.
         dense = index.vectors(SENTENCES, ids) @ vector
         lexical = index.lexical_scores(SENTENCES, query.text, ids)
-        z_dense = _Stats(self.sample_vectors[SENTENCES] @ vector).z(dense)
+        z_dense = _Stats(*self.moments[SENTENCES].spread(vector)).z(dense)
         sample_lexical = index.lexical_scores(SENTENCES, query.text, self.samples[SENTENCES])
-        z_lexical = _Stats(sample_lexical).z(lexical)
+        z_lexical = _Stats.of(sample_lexical).z(lexical)
         position, passage = index.passages_holding(ids)
         held = np.unique(passage)
         passage_dense_scores = index.vectors(PASSAGES, held) @ vector
         passage_lexical_scores = index.lexical_scores(PASSAGES, query.text, held)
-        sample_pd = self.sample_vectors[PASSAGES] @ vector
         sample_pl = index.lexical_scores(PASSAGES, query.text, self.samples[PASSAGES])
-        passage_evidence = _Stats(sample_pd).z(passage_dense_scores) + coverage * _Stats(sample_pl).z(
-            passage_lexical_scores
-        )
+        passage_evidence = _Stats(*self.moments[PASSAGES].spread(vector)).z(
+            passage_dense_scores
+        ) + coverage * _Stats.of(sample_pl).z(passage_lexical_scores)
         context = np.full(len(ids), -np.inf, dtype=np.float32)
         np.maximum.at(context, position, passage_evidence[np.searchsorted(held, passage)])
         context = np.where(np.isfinite(context), context, 0.0).astype(np.float32)
@@ -211,14 +213,13 @@ class Ranker:
         same = rows.found[n:] & np.array([a == b for a, b in zip(rows.document[:n], rows.document[n:])])
         previous = np.where(same, sentences - 1, -1)
         contexts = rows.context[:n]
-        both = self.index.pieces(SENTENCES, np.concatenate([sentences, previous]).tolist())
-        pieces, before = both[:n], both[n:]
-        heads = self.index.pieces(CONTEXTS, [int(c) for c in contexts])
-        under = self.best_cosines(query, heads)
-        best = np.maximum(
-            self.best_cosines(query, pieces),
-            np.maximum(PREVIOUS_SENTENCE * self.best_cosines(query, before), CONTEXT_PIECES * under),
-        )
+        # Each unit once: a candidate is often the sentence before another, and sentences
+        # under one heading share its context.
+        units, at = np.unique(np.concatenate([sentences, previous]), return_inverse=True)
+        per_unit = self.best_cosines(query, self.index.pieces(SENTENCES, units.tolist()))
+        heads, under_at = np.unique(contexts, return_inverse=True)
+        under = self.best_cosines(query, self.index.pieces(CONTEXTS, heads.tolist()))[under_at]
+        best = np.maximum(per_unit[at[:n]], np.maximum(PREVIOUS_SENTENCE * per_unit[at[n:]], CONTEXT_PIECES * under))
         weights = self._piece_weights(query.ids)
         total = max(float(weights.sum()), 1e-9)
         # First under its heading: the sentence before it is in another document or under another one.

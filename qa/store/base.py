@@ -65,6 +65,48 @@ class Pieces:
 
 
 @dataclass(frozen=True)
+class Moments:
+    """Mean and covariance of a sample's unit vectors: the mean and spread of their cosines
+    to any question, without touching them (mean · q and sqrt(qᵀ C q), exactly).
+
+    A question's z-scores need those two figures; computed from the 4,096 sample vectors
+    they read 6 MB per kind per question, from the moments 0.6 MB.
+    """
+
+    mean: np.ndarray  # float32 (dimension,)
+    covariance: np.ndarray  # float32 (dimension, dimension), population (ddof 0)
+
+    @staticmethod
+    def of(vectors: np.ndarray) -> Moments:
+        vectors = np.asarray(vectors, dtype=np.float64)
+        if not len(vectors):
+            dimension = vectors.shape[1] if vectors.ndim == 2 else 0
+            return Moments(np.zeros(dimension, np.float32), np.zeros((dimension, dimension), np.float32))
+        mean = vectors.mean(axis=0)
+        centered = vectors - mean
+        covariance = centered.T @ centered / len(vectors)
+        return Moments(mean.astype(np.float32), covariance.astype(np.float32))
+
+    def packed(self) -> np.ndarray:
+        """(dimension + 1, dimension): the mean, then the covariance's rows (how a version stores them)."""
+        return np.vstack([self.mean[None, :], self.covariance]).astype(np.float32)
+
+    @staticmethod
+    def unpacked(array: np.ndarray, dimension: int) -> Moments:
+        """Raises ValueError when ``array`` is not moments of ``dimension``-sized vectors."""
+        array = np.asarray(array, dtype=np.float32)
+        if array.shape != (dimension + 1, dimension) or not np.isfinite(array).all():
+            raise ValueError("not the moments of the sample")
+        return Moments(array[0].copy(), array[1:].copy())
+
+    def spread(self, vector: np.ndarray) -> tuple[float, float]:
+        """(mean, standard deviation) of the sample's cosines to ``vector``."""
+        vector = np.asarray(vector, dtype=np.float32)
+        variance = float(vector @ self.covariance @ vector)
+        return float(self.mean @ vector), max(variance, 0.0) ** 0.5
+
+
+@dataclass(frozen=True)
 class IndexInfo:
     """What an index was built with, and what it holds."""
 
@@ -114,8 +156,8 @@ class Index(Protocol):
         """A fixed random subset of unit ids (all of them in a small index), for score statistics."""
         ...
 
-    def sample_vectors(self, kind: str) -> np.ndarray:
-        """float32 vectors of the ``sample``'s units, in its order (what ``vectors`` gives for them)."""
+    def sample_moments(self, kind: str) -> Moments:
+        """Mean and covariance of the ``sample``'s vectors (what ``vectors`` gives for them)."""
         ...
 
     # -- sentences and documents ----------------------------------------------------

@@ -15,7 +15,7 @@ from qa.errors import DocumentNotFoundError, IndexCorruptError, IndexMismatchErr
 from qa.read.document import Document
 from qa.split.passages import holding
 from qa.split.terms import term_keys
-from qa.store.base import PASSAGES, SENTENCES, Hits, IndexInfo, Pieces, Rows
+from qa.store.base import PASSAGES, SENTENCES, Hits, IndexInfo, Moments, Pieces, Rows
 from qa.store.folder import bm25
 from qa.store.folder.dense import Dense
 from qa.store.folder.documents import DocumentTable
@@ -227,16 +227,22 @@ class FolderIndex:
     def sample(self, kind: str) -> np.ndarray:
         return self._samples[kind]
 
-    def sample_vectors(self, kind: str) -> np.ndarray:
-        # Kept in the version: gathering them touches pages all over the vector files, which
-        # then stay mapped in every worker (and cost a cold start 0.2 s at 500k sentences).
-        path = self.folder / f"sample-{kind}-vectors.npy"
+    def sample_moments(self, kind: str) -> Moments:
+        # Kept in the version: gathering the sample's vectors touches pages all over the
+        # vector files, which then stay mapped in every worker.
+        path = self.folder / f"sample-{kind}-moments.npy"
         if path.is_file():
-            vectors = np.asarray(load_array(path, mmap=False), dtype=np.float32)
-            if vectors.shape == (len(self._samples[kind]), self.dimension):
-                return vectors
+            try:
+                return Moments.unpacked(load_array(path, mmap=False), self.dimension)
+            except ValueError:
+                raise IndexCorruptError(f"the index at {self.root} is inconsistent: {REBUILD}") from None
+        older = self.folder / f"sample-{kind}-vectors.npy"  # versions of 2026-11-27 kept the vectors
+        if not older.is_file():
+            return Moments.of(self.vectors(kind, self._samples[kind]))
+        vectors = load_array(older, mmap=False)
+        if vectors.shape != (len(self._samples[kind]), self.dimension):
             raise IndexCorruptError(f"the index at {self.root} is inconsistent: {REBUILD}")
-        return self.vectors(kind, self._samples[kind])  # a version written before they were kept
+        return Moments.of(vectors)
 
     # -- sentences and documents ---------------------------------------------------------
     def rows(self, ids: np.ndarray) -> Rows:

@@ -27,6 +27,7 @@ from qa.read.document import Document
 from qa.split import Sentence
 from qa.split.passages import windows
 from qa.split.terms import term_keys
+from qa.store.base import Moments
 from qa.store.folder import bm25, dense
 from qa.store.folder.documents import DocumentWriter
 from qa.store.folder.files import fsync_dir, save_array, seal
@@ -423,7 +424,9 @@ class FolderWriter:
                 if kind == "sentences"
                 else np.asarray(passage_vectors[sample], dtype=np.float32)
             )
-            save_array(self.tmp / f"sample-{kind}-vectors.npy", vectors.reshape(len(sample), dimension))
+            save_array(
+                self.tmp / f"sample-{kind}-moments.npy", Moments.of(vectors.reshape(len(sample), dimension)).packed()
+            )
         self.codec.save(self.tmp / "codec.npy")
 
         on_phase("sealing")

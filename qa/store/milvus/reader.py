@@ -23,7 +23,7 @@ import numpy as np
 from qa.embed.codec import PieceCodec
 from qa.errors import DocumentNotFoundError, IndexCorruptError
 from qa.read.document import Document
-from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Hits, IndexInfo, Pieces, Rows
+from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Hits, IndexInfo, Moments, Pieces, Rows
 from qa.store.milvus import schema
 from qa.store.milvus.connection import Connection, parse
 from qa.store.milvus.manifest import Live, codec_of, documents_table, live_filter, load, open_live, read_blobs
@@ -268,8 +268,8 @@ class MilvusIndex:
     def sample(self, kind: str) -> np.ndarray:
         return self._samples[kind]
 
-    def sample_vectors(self, kind: str) -> np.ndarray:
-        return self.vectors(kind, self._samples[kind])
+    def sample_moments(self, kind: str) -> Moments:
+        return Moments.of(self.vectors(kind, self._samples[kind]))
 
     # -- sentences and documents -----------------------------------------------------------
     def _sentence_rows(self, ids: Sequence[int]) -> dict[int, dict]:
