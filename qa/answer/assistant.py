@@ -20,7 +20,7 @@ from qa.errors import BadQuestionError, IndexMismatchError
 from qa.rank.ranker import Query, Ranker, Ranking
 from qa.read.document import Document
 from qa.store import open_index
-from qa.store.base import SENTENCES, Index
+from qa.store.base import SENTENCES, Index, Rows
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
@@ -190,60 +190,101 @@ class Assistant:
         confidence = self._confidence(ranking)
         if not len(ranking.sentences) or confidence < self.min_confidence:
             return Answer(question, False, [], 0.0, confidence, self.min_confidence)
-        shown = self._quotes(ranking, top_k, keep_all=False)
-        quotes = self._explained(shown, query)
-        conflicts = self._conflicts(question, ranking)
+        candidates = _Candidates(self.index, ranking)
+        quotes = self._explained(candidates.pick(top_k, keep_all=False), query)
+        conflicts = self._conflicts(question, candidates)
         return Answer(question, True, quotes, 0.0, confidence, self.min_confidence, conflicts)
 
-    def _conflicts(self, question: str, ranking: Ranking) -> list:  # type: ignore[type-arg]
+    @staticmethod
+    def _conflicts(question: str, candidates: _Candidates) -> list:  # type: ignore[type-arg]
         """Values of the same kind that the best few quotes state differently (from different documents)."""
         from qa.answer.conflicts import find_conflicts
 
-        candidates = [q for _, q in self._quotes(ranking, CONFLICT_CANDIDATES, keep_all=True)]
-        return find_conflicts(question, candidates)
+        return find_conflicts(question, [q for _, q in candidates.pick(CONFLICT_CANDIDATES, keep_all=True)])
 
     def _quotes(self, ranking: Ranking, top_k: int, keep_all: bool) -> list[tuple[int, Quote]]:
         """The best distinct quotes with their sentence ids; unless ``keep_all``, extras only when they deserve it."""
+        return _Candidates(self.index, ranking).pick(top_k, keep_all)
+
+    def _explained(self, shown: list[tuple[int, Quote]], query: Query) -> list[Quote]:
+        """The quotes with the question's words each holds marked."""
+        tokenizer = getattr(self.encoder, "tokenizer", None)
+        if tokenizer is None:
+            return [quote for _, quote in shown]
+        pieces = self.index.pieces(SENTENCES, [sentence for sentence, _ in shown])
+        encoded = tokenizer.encode(query.text)
+        return [
+            replace(
+                quote,
+                matched=tuple(matched_words(tokenizer, query.text, query.embedded.tokens, quote.text, held, encoded)),
+            )
+            for (_, quote), held in zip(shown, pieces)
+        ]
+
+
+class _Candidates:
+    """A ranking's sentences as quotes, each built once (the quotes shown and those the
+    conflict check reads are mostly the same), with the index read in one call per kind."""
+
+    def __init__(self, index: Index, ranking: Ranking) -> None:
+        self.index = index
+        self.ranking = ranking
+        sentences = ranking.sentences
+        self.rows = index.rows(sentences)
+        around = index.rows(np.concatenate([sentences - 1, sentences + 1]))
+        n = len(sentences)
+        self.before = _row_slice(around, 0, n)
+        self.after = _row_slice(around, n, 2 * n)
+        self._made: dict[int, Quote] = {}
+
+    def pick(self, top_k: int, keep_all: bool) -> list[tuple[int, Quote]]:
+        """The best distinct quotes with their sentence ids; unless ``keep_all``, extras only when they deserve it."""
+        ranking = self.ranking
         quotes: list[tuple[int, Quote]] = []
         best = float(ranking.scores[0]) if len(ranking.scores) else 0.0
-        rows = self.index.rows(ranking.sentences)
         for rank, i in enumerate(ranking.sentences):
             score = float(ranking.scores[rank])
-            if quotes and not keep_all and not self._deserves(score, best, rows, rank):
+            if quotes and not keep_all and not self._deserves(score, best, rank):
                 continue
-            quote = self._quote(ranking, rank, rows)
+            quote = self.quote(rank)
             if all(quote.text != q.text for _, q in quotes):
                 quotes.append((int(i), quote))
             if len(quotes) == top_k:
                 break
         return quotes
 
-    def _deserves(self, score: float, best: float, rows, rank: int) -> bool:  # type: ignore[no-untyped-def]
+    def _deserves(self, score: float, best: float, rank: int) -> bool:
         """Whether an extra quote carries evidence: nearly as good as the first, or good and in its paragraph."""
         if score >= EXTRA_QUOTE_SHARE * best:
             return True
-        return score >= SAME_PARAGRAPH_SHARE * best and self._same_paragraph(rows, 0, rank)
+        return score >= SAME_PARAGRAPH_SHARE * best and self._same_paragraph(0, rank)
 
-    def _same_paragraph(self, rows, a: int, b: int) -> bool:  # type: ignore[no-untyped-def]
-        """Whether two sentences of ``rows`` share a paragraph: same document, no line break between them."""
+    def _same_paragraph(self, a: int, b: int) -> bool:
+        """Whether two ranked sentences share a paragraph: same document, no line break between them."""
+        rows = self.rows
         if rows.document[a] != rows.document[b]:
             return False
         text = self.index.document(rows.document[a]).text
         begin, end = min(int(rows.start[a]), int(rows.start[b])), max(int(rows.end[a]), int(rows.end[b]))
         return "\n" not in text[begin:end]
 
-    def _quote(self, ranking: Ranking, rank: int, rows) -> Quote:  # type: ignore[no-untyped-def]
-        i = int(ranking.sentences[rank])
+    def quote(self, rank: int) -> Quote:
+        if rank not in self._made:
+            self._made[rank] = self._quote(rank)
+        return self._made[rank]
+
+    def _quote(self, rank: int) -> Quote:
+        ranking, rows, before, after = self.ranking, self.rows, self.before, self.after
         document = self.index.document(rows.document[rank])
         start, end = int(rows.start[rank]), int(rows.end[rank])
         text = document.text
-        neighbours = self.index.rows(np.asarray([i - 1, i + 1]))
-        same = [neighbours.found[k] and neighbours.document[k] == document.name for k in (0, 1)]
+        same_before = bool(before.found[rank]) and before.document[rank] == document.name
+        same_after = bool(after.found[rank]) and after.document[rank] == document.name
         # A sentence that introduces what follows ("... as follows:") is quoted with it.
-        if text[start:end].endswith(":") and same[1]:
-            end = int(neighbours.end[1])
-        before = int(neighbours.start[0]) if same[0] and neighbours.quotable[0] else start
-        after = int(neighbours.end[1]) if same[1] and neighbours.quotable[1] else end
+        if text[start:end].endswith(":") and same_after:
+            end = int(after.end[rank])
+        begin = int(before.start[rank]) if same_before and before.quotable[rank] else start
+        finish = int(after.end[rank]) if same_after and after.quotable[rank] else end
         cosine, word_match = float(ranking.dense[rank]), float(ranking.match[rank])
         evidence = Evidence(
             cosine=round(cosine, 4),
@@ -259,21 +300,16 @@ class Assistant:
             start,
             end,
             round(float(ranking.scores[rank]), 4),
-            text[min(start, before) : max(end, after)],
+            text[min(start, begin) : max(end, finish)],
             (),
             evidence,
         )
 
-    def _explained(self, shown: list[tuple[int, Quote]], query: Query) -> list[Quote]:
-        """The quotes with the question's words each holds marked."""
-        tokenizer = getattr(self.encoder, "tokenizer", None)
-        if tokenizer is None:
-            return [quote for _, quote in shown]
-        pieces = self.index.pieces(SENTENCES, [sentence for sentence, _ in shown])
-        return [
-            replace(quote, matched=tuple(matched_words(tokenizer, query.text, query.embedded.tokens, quote.text, held)))
-            for (_, quote), held in zip(shown, pieces)
-        ]
+
+def _row_slice(rows: Rows, a: int, b: int) -> Rows:
+    return Rows(
+        rows.document[a:b], rows.start[a:b], rows.end[a:b], rows.quotable[a:b], rows.context[a:b], rows.found[a:b]
+    )
 
 
 def text_only(text: str) -> str:

@@ -27,17 +27,20 @@ def _word_span(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-def matched_words(tokenizer, question: str, question_vectors: np.ndarray, text: str, pieces: Pieces) -> list[Match]:  # type: ignore[no-untyped-def]
+def matched_words(  # type: ignore[no-untyped-def]
+    tokenizer, question: str, question_vectors: np.ndarray, text: str, pieces: Pieces, encoded=None
+) -> list[Match]:
     """The question's content words found in ``text``, each with its span there.
 
     Args:
         tokenizer: the model's tokenizer (``tokenizers.Tokenizer``), to map pieces to characters.
         question_vectors: the question's word-piece vectors (without [CLS]/[SEP]).
         pieces: the sentence's stored word pieces (same order as the tokenizer gives them).
+        encoded: ``tokenizer.encode(question)``, when the caller has it (one per question, not per quote).
     """
     if not len(pieces.ids) or not len(question_vectors):
         return []
-    q = tokenizer.encode(question)
+    q = encoded if encoded is not None else tokenizer.encode(question)
     s = tokenizer.encode(text)
     q_offsets = q.offsets[1 : 1 + len(question_vectors)]
     q_words = q.word_ids[1 : 1 + len(question_vectors)]
