@@ -201,12 +201,15 @@ def abstention(articles: dict[str, str], questions: list[Question], work: Path) 
     assistant = Assistant.open(index)
     squad = squad_labels(questions)
     out_squad = [q for q in squad if q.document not in inside]
-    # Search-box questions about the other articles, and those no article answers (asked of the half index).
+    # Search-box questions about the other articles, and those no article answers (asked of
+    # the half index): the second kind, about an indexed article that does not answer them
+    # ("how many employees does sky have"), is counted on its own too.
     out_search = [q for q in search(articles) if q.document not in inside or not q.answerable]
+    on_topic = [q for q in out_search if q.document in inside]
     in_squad = [q for q in squad if q.document in inside]
     declined = {
         name: sum(not assistant.ranked(q.question, 1).answered for q in qs) / max(len(qs), 1)
-        for name, qs in (("SQuAD", out_squad), ("search-box", out_search))
+        for name, qs in (("SQuAD", out_squad), ("search-box", out_search), ("on-topic", on_topic))
     }
     with_threshold = score(in_squad, run(assistant, in_squad))
     threshold = assistant.min_confidence
@@ -216,7 +219,8 @@ def abstention(articles: dict[str, str], questions: list[Question], work: Path) 
     return (
         f"\nAbstention (index {len(inside)} articles, ask the other {len(names) - len(inside)} articles' questions)\n"
         f"out-of-corpus questions declined: SQuAD {declined['SQuAD']:.3f} ({len(out_squad)}), "
-        f"search-box {declined['search-box']:.3f} ({len(out_search)})\n"
+        f"search-box {declined['search-box']:.3f} ({len(out_search)}; of them about an indexed article "
+        f"that does not answer them: {declined['on-topic']:.3f} of {len(on_topic)})\n"
         f"in-corpus P@1 with threshold {with_threshold.p1:.3f}, without {without.p1:.3f} "
         f"(cost {100 * (without.p1 - with_threshold.p1):.1f} points); in-corpus answered {with_threshold.answered:.3f}"
     )
