@@ -47,7 +47,7 @@ def matched_words(  # type: ignore[no-untyped-def]
     s_offsets = s.offsets[1 : 1 + len(pieces.ids)]
     sims = question_vectors @ pieces.vectors.T
     best = sims.argmax(axis=1)
-    best_cos = sims.max(axis=1)
+    best_cos = sims.max(axis=1).tolist()  # a Python list: a few elements per word, read one by one
     groups: dict[int, list[int]] = {}
     for i, word in enumerate(q_words):
         if word is not None:
@@ -58,7 +58,7 @@ def matched_words(  # type: ignore[no-untyped-def]
         word = question[start:end]
         if not _WORD.search(word) or word.lower() in STOPWORDS or word.lower() in QUESTION_WORDS:
             continue
-        similarity = float(np.mean(best_cos[members]))
+        similarity = sum(best_cos[i] for i in members) / len(members)
         if similarity < MATCH_THRESHOLD:
             continue
         spans = [s_offsets[int(best[i])] for i in members if int(best[i]) < len(s_offsets)]
