@@ -25,12 +25,14 @@ from qa.evaluate import Labelled, Report, run, score
 QUESTIONS = Path(__file__).with_name("docs_questions.json")
 
 
-def labels() -> tuple[Path, list[Labelled]]:
+def labels(pooled: bool = True) -> tuple[Path, list[Labelled]]:
+    """The questions; ``pooled=False`` leaves out the answers added by pooled judgment (see the file's "method")."""
     data = json.loads(QUESTIONS.read_text())
     out = []
     for item in data["questions"]:
         if item.get("answerable", True):
-            also = tuple((other["document"], other["answer"]) for other in item.get("other_answers", []))
+            others = [o for o in item.get("other_answers", []) if pooled or "judged" not in o]
+            also = tuple((other["document"], other["answer"]) for other in others)
             out.append(Labelled(item["question"], (item["answer"],), item["document"], (), True, item["kind"], also))
         else:
             out.append(Labelled(item["question"], (), None, (), False, item["kind"]))
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     root, questions = labels()
+    _, strict = labels(pooled=False)
     if not root.is_dir():
         raise SystemExit(f"{root} is missing: apt-get install -y postgresql-doc-15")
     with tempfile.TemporaryDirectory() as tmp:
@@ -55,6 +58,7 @@ def main() -> None:
             f"indexed in {seconds:.0f}s"
         )
         answerable = [q for q in questions if q.answerable]
+        answerable_strict = [q for q in strict if q.answerable]
         sentences = Sentences(assistant)
         systems: list[tuple[str, System]] = [
             ("ours (qa.Assistant)", ours(assistant)),
@@ -69,7 +73,11 @@ def main() -> None:
                 systems.append(("txtai hybrid (peer)", peer))
         kinds = sorted({q.kind for q in answerable})
         figures: dict[str, dict] = defaultdict(dict)
-        header = f"{'system':<24}{'all P@1':>9}{'MRR':>7}" + "".join(f"{k + ' P@1':>15}" for k in kinds)
+        header = (
+            f"{'system':<24}{'all P@1':>9}{'MRR':>7}"
+            + "".join(f"{k + ' P@1':>15}" for k in kinds)
+            + f"{'labels alone P@1':>18}"
+        )
         print(header)
         for name, system in systems:
             results = system(answerable)
@@ -78,11 +86,15 @@ def main() -> None:
             for kind in kinds:
                 pairs = [(q, r) for q, r in zip(answerable, results) if q.kind == kind]
                 by_kind[kind] = score([q for q, _ in pairs], [r for _, r in pairs])
+            alone = score(answerable_strict, results)  # without the pooled answers: the labels as first drafted
             figures[name] = {"all": overall.to_dict() | {"failures": len(overall.failures)}} | {
                 k: {"P@1": round(v.p1, 4), "n": v.answerable} for k, v in by_kind.items()
             }
+            figures[name]["labels_alone"] = {"P@1": round(alone.p1, 4), "MRR": round(alone.mrr, 4)}
             print(
-                f"{name:<24}{overall.p1:>9.3f}{overall.mrr:>7.3f}" + "".join(f"{by_kind[k].p1:>15.3f}" for k in kinds)
+                f"{name:<24}{overall.p1:>9.3f}{overall.mrr:>7.3f}"
+                + "".join(f"{by_kind[k].p1:>15.3f}" for k in kinds)
+                + f"{alone.p1:>18.3f}"
             )
         everything = score(questions, run(assistant, questions))
         unanswerable = [q for q in questions if not q.answerable]
