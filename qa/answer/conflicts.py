@@ -387,10 +387,10 @@ def read_question(question: str) -> Ask | None:
             also = _group(lower[0].stem)
     others = frozenset(w.stem for w in content if not _matches(w.stem, main | counted) and w.stem not in specifiers)
     if not main and not counted and kinds[0] == "person" and content:
-        main = _group(content[-1].stem)  # "Who was the Super Bowl 50 MVP?": the role
+        main = _group(content[-1].stem)  # "Who was named MVP of the final?": the role
         others = others - main
     if not main and not counted:
-        # "What year was Super Bowl 50?": no word but the names; one of them must be near the value.
+        # "What year was the final played?": no word but the names; one of them must be near the value.
         main = frozenset().union(*(_group(s) for s in others))
     question_values = [v for kind in ("date", "number") for v in _extract(text, tokens_of(text), kind)]
     dates = tuple(v for v in question_values if v.kind == "date")
@@ -648,7 +648,7 @@ class Value:
         if self.kind in ("person", "place"):
             if self.kind == "place" and _is_region(self.names) != _is_region(other.names):
                 return False  # "Leeds" and "England"
-            # "Who did Tesla work for in the 1880s?": Edison in 1884 and Puskás in 1881 are two answers.
+            # "Who did the inventor work for in the 1880s?": Edison in 1884 and Puskás in 1881 are two answers.
             return self.qualifier is None or other.qualifier is None or self.qualifier.agrees(other.qualifier)
         if self.unit != other.unit or self.unit == "count" and not self.counted & other.counted:
             return False
@@ -1009,7 +1009,7 @@ def values_of(quote: Quote, ask: Ask, rank: int = 0) -> list[Value]:
         return []  # "gas turbine?" answered by "in steam turbines, turbine entry temperatures are ..."
     written = (quote.context or text).lower()
     if not all(surface in written for surface in ask.surfaces):
-        return []  # "Who led the Broncos with 105 receptions?": the quote must say 105
+        return []  # "Who led the team with 105 catches?": the quote must say 105
     dates = _dates(text)
     context_dates = _dates(quote.context or text) if ask.dates else []
     scopes = {t.stem for t in tokens if t.text.lower() in SCOPES} - ask.counted
