@@ -20,6 +20,7 @@ from qa.errors import IndexCorruptError, IndexMismatchError, IndexMissingError, 
 from qa.store.base import CONTEXTS, PASSAGES, SENTENCES
 from qa.store.check import check_index
 from qa.store.folder import FolderIndex
+from qa.store.folder.files import sha256
 from qa.store.folder.layout import FORMAT_VERSION, read_pointer
 from tests.conftest import ROOT
 
@@ -188,6 +189,8 @@ DAMAGE = {
     "manifest-list": lambda v: (v / "manifest.json").write_text("[]"),
     "manifest-model-string": lambda v: _edit_manifest(v, lambda m: m.__setitem__("model", "MiniLM")),
     "codec-flipped": lambda v: _flip_middle_byte(v / "codec.npy"),
+    "moments-flipped": lambda v: _flip_middle_byte(v / "sample-sentences-moments.npy"),
+    "moments-wrong-shape-sealed": lambda v: _reseal(v, "sample-passages-moments.npy", np.zeros((3, 4), np.float32)),
     "segment-codes-flipped": lambda v: _flip_middle_byte(_segment(v) / "piece_codes.npy"),
     "segment-vectors-truncated": lambda v: (_segment(v) / "vectors.npy").write_bytes(b"\x93NUMPY"),
     "segment-missing": lambda v: shutil.rmtree(_segment(v)),
@@ -196,6 +199,17 @@ DAMAGE = {
     "pointer-long": lambda v: (v.parent / "CURRENT").write_text("v-" + "9" * 300 + "\n"),
     "pointer-directory": lambda v: ((v.parent / "CURRENT").unlink(), (v.parent / "CURRENT").mkdir()),
 }
+
+
+def _reseal(version: Path, name: str, array: np.ndarray) -> None:
+    """Replace a file and its checksum in the manifest: damage that only a file's own checks can see."""
+    np.save(version / name, array)
+    _edit_manifest(
+        version,
+        lambda m: m["files"].__setitem__(
+            name, {"size": (version / name).stat().st_size, "sha256": sha256(version / name)}
+        ),
+    )
 
 
 def _edit_document(path: Path) -> None:

@@ -73,6 +73,8 @@ class FolderIndex:
         self._samples = {
             k: np.asarray(load_array(folder / f"sample-{k}.npy", mmap=False)) for k in (SENTENCES, PASSAGES)
         }
+        # Read (and checked) on open, so that `qa check` and a server's first question see the same.
+        self._moments = {k: self._load_moments(k) for k in (SENTENCES, PASSAGES)}
         self._doc_first = np.searchsorted(self.sentences["doc"], np.arange(len(self.table.names) + 1))
         self._documents: OrderedDict[int, Document] = OrderedDict()
         self._lock = threading.Lock()
@@ -228,6 +230,9 @@ class FolderIndex:
         return self._samples[kind]
 
     def sample_moments(self, kind: str) -> Moments:
+        return self._moments[kind]
+
+    def _load_moments(self, kind: str) -> Moments:
         # Kept in the version: gathering the sample's vectors touches pages all over the
         # vector files, which then stay mapped in every worker.
         path = self.folder / f"sample-{kind}-moments.npy"
