@@ -8,8 +8,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
 from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
@@ -20,7 +18,7 @@ from qa.errors import BadQuestionError, IndexMismatchError
 from qa.rank.ranker import Query, Ranker, Ranking
 from qa.read.document import Document
 from qa.store import open_index
-from qa.store.base import SENTENCES, Index, Rows
+from qa.store.base import SENTENCES, Index
 
 MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
@@ -164,7 +162,7 @@ class Assistant:
         with _one_blas_thread():
             [(question, ranking, _)] = self._rank([question], None)
             confidence = self._confidence(ranking)
-            quotes = [q for _, q in self._quotes(ranking, k, keep_all=True)]
+            quotes = [q for _, q in _Candidates(self.index, ranking).pick(k, keep_all=True)]
         took = (time.perf_counter() - began) * 1000
         return Answer(question, confidence >= self.min_confidence, quotes, took, confidence, self.min_confidence)
 
@@ -202,10 +200,6 @@ class Assistant:
 
         return find_conflicts(question, [q for _, q in candidates.pick(CONFLICT_CANDIDATES, keep_all=True)])
 
-    def _quotes(self, ranking: Ranking, top_k: int, keep_all: bool) -> list[tuple[int, Quote]]:
-        """The best distinct quotes with their sentence ids; unless ``keep_all``, extras only when they deserve it."""
-        return _Candidates(self.index, ranking).pick(top_k, keep_all)
-
     def _explained(self, shown: list[tuple[int, Quote]], query: Query) -> list[Quote]:
         """The quotes with the question's words each holds marked."""
         tokenizer = getattr(self.encoder, "tokenizer", None)
@@ -224,17 +218,15 @@ class Assistant:
 
 class _Candidates:
     """A ranking's sentences as quotes, each built once (the quotes shown and those the
-    conflict check reads are mostly the same), with the index read in one call per kind."""
+    conflict check reads are mostly the same), with the rows of all of them and their
+    neighbours read at once."""
 
     def __init__(self, index: Index, ranking: Ranking) -> None:
         self.index = index
         self.ranking = ranking
-        sentences = ranking.sentences
-        self.rows = index.rows(sentences)
-        around = index.rows(np.concatenate([sentences - 1, sentences + 1]))
-        n = len(sentences)
-        self.before = _row_slice(around, 0, n)
-        self.after = _row_slice(around, n, 2 * n)
+        self.rows = index.rows(ranking.sentences)
+        self.before = index.rows(ranking.sentences - 1)
+        self.after = index.rows(ranking.sentences + 1)
         self._made: dict[int, Quote] = {}
 
     def pick(self, top_k: int, keep_all: bool) -> list[tuple[int, Quote]]:
@@ -304,12 +296,6 @@ class _Candidates:
             (),
             evidence,
         )
-
-
-def _row_slice(rows: Rows, a: int, b: int) -> Rows:
-    return Rows(
-        rows.document[a:b], rows.start[a:b], rows.end[a:b], rows.quotable[a:b], rows.context[a:b], rows.found[a:b]
-    )
 
 
 def text_only(text: str) -> str:
