@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SQUAD ?= ../shared/eval/squad-dev-public.json
 
-.PHONY: run index test lint browser bench bench-speed bench-scale bench-docs bench-milvus bench-conflicts load clean
+.PHONY: run index test lint browser bench bench-speed bench-scale bench-docs bench-pydocs bench-milvus bench-conflicts load clean
 
 run: $(STAMP)  ## Build or update the index from seeds/, then serve the chat page and /ask
 	$(BIN)/qa index $(DOCS) --index $(INDEX)
@@ -48,6 +48,9 @@ bench: $(STAMP)  ## Answer quality beside the baselines, three question styles (
 
 bench-docs: $(STAMP)  ## Documentation questions over the PostgreSQL 15 docs (apt-get install postgresql-doc-15)
 	$(BIN)/python -m bench.docs
+
+bench-pydocs: $(STAMP)  ## "What does X do" over the Python 3.11 library docs (apt-get install python3.11-doc)
+	$(BIN)/python -m bench.pydocs
 
 bench-speed: $(STAMP)
 	$(BIN)/python -m bench.speed $(SQUAD)

@@ -228,3 +228,57 @@ def test_the_sentence_that_opens_a_section_defines_its_heading(tmp_path, encoder
     build_index(docs, tmp_path / "index", encoder=encoder)
     answer = Assistant.open(tmp_path / "index").ask(question)
     assert answer.answered and answer.quotes[0].text.startswith(lead)
+
+
+# A reference page as Sphinx writes it: each entry's name is in its signature (a <dt>), and
+# the description under it rarely repeats it; other entries mention the name in passing.
+REFERENCE = """<html><head><title>os — Operating system interfaces</title></head><body>
+<h1>os — Operating system interfaces</h1>
+<h2>Files and Directories</h2>
+<dl class="py function">
+<dt class="sig sig-object py" id="os.remove">os.remove(path, *, dir_fd=None)</dt>
+<dd><p>Remove (delete) the file path. If path is a directory, an OSError is raised.
+Use rmdir() to remove directories.</p></dd>
+</dl>
+<dl class="py function">
+<dt class="sig sig-object py" id="os.removedirs">os.removedirs(name)</dt>
+<dd><p>Remove directories recursively. Works like rmdir() except that, if the leaf directory is
+successfully removed, removedirs() tries to successively remove every parent directory
+mentioned in path until an error is raised. For example, os.removedirs('foo/bar/baz') will
+first remove the directory 'foo/bar/baz', and then remove 'foo/bar' and 'foo' if they are
+empty.</p></dd>
+</dl>
+<h2>Logging</h2>
+<dl class="py function">
+<dt class="sig sig-object py" id="logging.info">logging.info(msg, *args, **kwargs)</dt>
+<dd><p>Logs a message with level INFO on the root logger. The arguments are interpreted as for
+debug().</p></dd>
+</dl>
+<dl class="py function">
+<dt class="sig sig-object py" id="logging.disable">logging.disable(level=CRITICAL)</dt>
+<dd><p>Provides an overriding level for all loggers which takes precedence over the logger's own
+level. Its effect is to disable all logging calls of severity level and below, so that if you
+call logging.info with a value of INFO, then all INFO and DEBUG events would be discarded.</p></dd>
+</dl>
+</body></html>
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("what does os.remove do", "Remove (delete) the file path."),
+        ("what does logging.info do", "Logs a message with level INFO"),
+    ],
+)
+def test_a_sentence_under_the_definition_beats_one_naming_it_in_passing(
+    tmp_path, encoder, question: str, lead: str
+) -> None:
+    from qa.build import build_index
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "os.html").write_text(REFERENCE)
+    build_index(docs, tmp_path / "index", encoder=encoder)
+    answer = Assistant.open(tmp_path / "index").ask(question)
+    assert answer.answered and answer.quotes[0].text.startswith(lead)

@@ -40,8 +40,10 @@ RERANK_DEPTH = 30
 PREVIOUS_SENTENCE = 0.8
 # A heading or definition term names what the sentences under it are about
 # ("os.makedirs(name, ...)" over "Recursive directory creation function."): its pieces
-# count like the previous sentence's.
-CONTEXT_PIECES = 0.8
+# count nearly as the sentence's own. On the two documentation benchmarks 0.9 ties 0.8 on
+# the PostgreSQL manual (P@1 0.382 both, MRR 0.437 → 0.453) and gains on the Python
+# library's "what does X do" (0.34 → 0.38, BENCHMARKS.md); 1.0 loses on the manual (0.336).
+CONTEXT_PIECES = 0.9
 # In documentation and wikis the first sentence under a heading or definition term says
 # what it is or does ("REINDEX rebuilds an index ...", "Sets the base maximum amount of
 # memory ..."), as a docstring's summary line does. Such a sentence gains this much, times
