@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
+import re
 import subprocess
 import sys
 import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -67,6 +70,31 @@ def search(articles: dict[str, str]) -> list[Labelled]:
         answers = tuple(text[start:end] for start, end in spans)
         out.append(Labelled(item["question"], answers, item["document"], (), item.get("answerable", True), "search"))
     return out
+
+
+def slipped(labels: Sequence[Labelled], seed: int = 0) -> list[Labelled]:
+    """The same questions with one typing slip each: in one word of five or more letters (not a
+    question word), two letters swapped, one dropped or one doubled ("remian", "electriity")."""
+    rng = random.Random(seed)
+    out = []
+    for label in labels:
+        words = [m for m in re.finditer(r"[A-Za-z]{5,}", label.question) if m.group(0).lower() not in _QUESTION_WORDS]
+        if not words:
+            continue
+        word = rng.choice(words)
+        w, i = word.group(0), rng.randrange(1, len(word.group(0)) - 2)
+        slip = rng.choice(("swap", "drop", "double"))
+        typed = {
+            "swap": w[:i] + w[i + 1] + w[i] + w[i + 2 :],
+            "drop": w[:i] + w[i + 1 :],
+            "double": w[:i] + w[i] + w[i:],
+        }
+        question = label.question[: word.start()] + typed[slip] + label.question[word.end() :]
+        out.append(replace(label, question=question, kind="slip"))
+    return out
+
+
+_QUESTION_WORDS = frozenset("which where whose what when there their about".split())
 
 
 def ours(assistant: Assistant) -> System:
@@ -246,6 +274,10 @@ def main() -> None:
         ("SQuAD questions", squad_labels(questions)),
         ("paraphrased questions (little word overlap)", paraphrased(questions)),
         ("search-box questions (written without looking at the answer)", search(articles)),
+        (
+            "SQuAD and search-box questions with a typing slip (one word, one letter swapped, dropped or doubled)",
+            slipped(squad_labels(questions) + [label for label in search(articles) if label.answerable]),
+        ),
     ]
     if args.questions:
         sets = [(title, labels[: args.questions]) for title, labels in sets]

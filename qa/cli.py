@@ -118,6 +118,9 @@ def _evidence_line(quote) -> str:  # type: ignore[no-untyped-def]
 
 
 def _print_answer(assistant, answer: Answer, explain: bool = False) -> None:  # type: ignore[no-untyped-def]
+    if answer.corrections:
+        typed = ", ".join(f"“{t}”" for t, _ in answer.corrections)
+        click.secho(f"Searched for: {answer.searched} (you typed {typed})", dim=True)
     if not answer.answered:
         click.echo(f"Not found in the documents. {answer.answer}")
         if explain:

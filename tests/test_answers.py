@@ -97,7 +97,19 @@ def test_unrelated_history_is_ignored(assistant: Assistant) -> None:
 def test_to_dict_is_the_api_schema(assistant: Assistant) -> None:
     body = assistant.ask("How many troops will remain in Iraq?", top_k=2).to_dict()
     # The first version's fields, unchanged; the later ones added beside them.
-    assert set(body) == {"question", "answered", "answer", "quotes", "took_ms", "confidence", "threshold", "conflicts"}
+    assert set(body) == {
+        "question",
+        "answered",
+        "answer",
+        "quotes",
+        "took_ms",
+        "confidence",
+        "threshold",
+        "conflicts",
+        "searched",
+        "corrections",
+    }
+    assert body["searched"] == body["question"] and body["corrections"] == []
     assert body["answer"] == body["quotes"][0]["text"]
     assert set(body["quotes"][0]) == {"text", "document", "start", "end", "score", "context", "matched", "evidence"}
     assert set(body["quotes"][0]["evidence"]) == {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}

@@ -37,6 +37,17 @@ def test_ask_json_is_to_dict(seed_index: Path) -> None:
     assert body["quotes"][0]["document"] == SEED
 
 
+def test_ask_says_what_it_searched_for_when_it_corrected_a_slip(seed_index: Path) -> None:
+    out = qa("ask", "How many troops will remian in Iraq?", "--index", str(seed_index))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("Searched for: How many troops will remain in Iraq? (you typed “remian”)\n")
+    assert "“Some 2,500 troops will remain" in out.stdout
+    body = json.loads(qa("ask", "How many troops will remian in Iraq?", "--index", str(seed_index), "--json").stdout)
+    assert body["question"] == "How many troops will remian in Iraq?"
+    assert body["searched"] == "How many troops will remain in Iraq?"
+    assert body["corrections"] == [{"typed": "remian", "searched": "remain"}]
+
+
 def test_abstention_exits_zero(seed_index: Path) -> None:
     out = qa("ask", "What is the boiling point of water?", "--index", str(seed_index))
     assert out.returncode == 0

@@ -32,6 +32,7 @@ from qa.errors import (  # noqa: E402
     IndexCorruptError,
     IndexMissingError,
 )
+from qa.split.terms import term_keys  # noqa: E402
 from qa.store.base import CONTEXTS, PASSAGES, SENTENCES  # noqa: E402
 from qa.store.folder import FolderIndex  # noqa: E402
 from qa.store.milvus import (  # noqa: E402
@@ -91,10 +92,13 @@ def milvus_assistant(milvus_seed: str):  # type: ignore[no-untyped-def]
 # -- the same answers and the same protocol as the folder index ---------------------------
 
 
-@pytest.mark.parametrize("question", [q for q, _ in EXPECTED] + OUT_OF_CORPUS)
+@pytest.mark.parametrize(
+    "question", [q for q, _ in EXPECTED] + OUT_OF_CORPUS + ["How many troops will remian in Iraq?"]
+)
 def test_same_answers_as_the_folder_index(assistant: Assistant, milvus_assistant: Assistant, question: str) -> None:
     folder, milvus = assistant.ask(question, top_k=3), milvus_assistant.ask(question, top_k=3)
     assert milvus.answered == folder.answered
+    assert milvus.searched == folder.searched and milvus.corrections == folder.corrections
     assert [(q.text, q.document, q.start, q.end) for q in milvus.quotes[:1]] == [
         (q.text, q.document, q.start, q.end) for q in folder.quotes[:1]
     ]
@@ -145,6 +149,10 @@ def test_the_index_protocol_answers_as_the_folder_engine(seed_index: Path, milvu
         assert scores[0] == pytest.approx(hits.scores[0]) and scores[1] == 0
         sample_scores = milvus.lexical_scores(SENTENCES, QUESTION, milvus.sample(SENTENCES))
         assert sample_scores[hits.ids[0]] == pytest.approx(hits.scores[0])
+        # Term counts (typing slips): the same sentences hold each term; unknown terms hold none.
+        keys = np.unique(np.concatenate([term_keys(folder.document(SEED).text), np.asarray([1, 2], np.uint64)]))
+        assert np.array_equal(folder.term_counts(keys), milvus.term_counts(keys))
+        assert milvus.term_counts(keys).max() > 1 and milvus.term_counts(np.asarray([1], np.uint64))[0] == 0
         assert milvus.document(SEED).text == folder.document(SEED).text
         assert milvus.document_names() == folder.document_names()
         with pytest.raises(DocumentNotFoundError):
@@ -156,6 +164,19 @@ def test_the_index_protocol_answers_as_the_folder_engine(seed_index: Path, milvu
 
 
 # -- updates, deletions, rebuilds ---------------------------------------------------------
+
+
+def assert_term_counts_are_the_live_sentences(assistant: Assistant) -> None:
+    """The counts kept through updates and deletions are what counting the live sentences gives."""
+    index = assistant.index
+    rows = index.rows(np.arange(int(index.next["sentence"])))  # type: ignore[attr-defined]  # live ids, with gaps
+    live = [(d, s, e) for d, s, e, f in zip(rows.document, rows.start, rows.end, rows.found) if f]
+    assert len(live) == index.info.sentences
+    texts = {name: index.document(name).text for name, _, _ in live}
+    held = [np.unique(term_keys(texts[d][s:e])) for d, s, e in live]
+    keys, counts = np.unique(np.concatenate(held), return_counts=True)
+    assert np.array_equal(index.term_counts(keys), counts)
+    assert len(index._terms[0]) == len(keys)  # type: ignore[attr-defined]  # nothing left of removed sentences
 
 
 def test_update_delete_and_rebuild(docs: Path, tmp_path: Path, encoder) -> None:
@@ -178,6 +199,7 @@ def test_update_delete_and_rebuild(docs: Path, tmp_path: Path, encoder) -> None:
     new = Assistant.open(address)
     assert new.ask("When does the museum open?").quotes[0].text == "The museum opens at nine in the morning."
     assert where(new) == expected
+    assert_term_counts_are_the_live_sentences(new)
     new.close()
 
     # One file deleted: gone from answers, names and documents.
@@ -189,6 +211,7 @@ def test_update_delete_and_rebuild(docs: Path, tmp_path: Path, encoder) -> None:
     with pytest.raises(DocumentNotFoundError):
         new.document("more/page.html")
     assert where(new) == expected
+    assert_term_counts_are_the_live_sentences(new)
     new.close()
     assert check_milvus(address)[0] == []
 

@@ -25,6 +25,7 @@ ANSWER_START = "Some 2,500 troops will remain"
 DEFENSE_QUESTION = "What defense system shot down the drones on Monday?"
 # The first version's fields, and those added beside them (explained quotes, confidence, conflicts).
 ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"} | {"confidence", "threshold", "conflicts"}
+ANSWER_KEYS |= {"searched", "corrections"}  # added in session 18: typing slips
 QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"} | {"matched", "evidence"}
 MATCH_KEYS = {"word", "start", "end", "similarity"}
 EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}

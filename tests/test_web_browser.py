@@ -363,6 +363,18 @@ def test_document_markup_shows_as_text_and_never_runs(chat: Page) -> None:
     document.close()
 
 
+def test_a_corrected_slip_is_shown_above_the_answer(chat: Page) -> None:
+    chat.ask("How many troops will remian in Iraq?")
+    answer = chat.last(".message--answer")
+    searched = answer.locator(".message__searched")
+    chat.expect(searched).to_have_text("Searched for: How many troops will remain in Iraq? (you typed “remian”)")
+    chat.expect(searched.locator("b.message__corrected")).to_have_text("remain")
+    chat.expect(answer.locator(".quote--primary blockquote")).to_contain_text("Some 2,500 troops will remain")
+    chat.ask("How many troops will remain in Iraq?")  # nothing corrected: no line
+    assert chat.last(".message--answer").locator(".message__searched").count() == 0
+    chat.screenshot("chat-corrected-desktop")
+
+
 def test_an_abstention_is_shown_as_not_found(chat: Page) -> None:
     chat.ask(QUESTION)
     chat.ask("What is the boiling point of tungsten in kelvin?")

@@ -207,10 +207,39 @@ SCHEMAS: dict[str, Any] = {
     },
     "Answer": {
         "type": "object",
-        "required": ["question", "answered", "answer", "quotes", "confidence", "threshold", "conflicts", "took_ms"],
+        "required": [
+            "question",
+            "answered",
+            "answer",
+            "quotes",
+            "confidence",
+            "threshold",
+            "conflicts",
+            "took_ms",
+            "searched",
+            "corrections",
+        ],
         "additionalProperties": False,
         "properties": {
-            "question": {"type": "string", "description": "The question as it was searched."},
+            "question": {"type": "string", "description": "The question as asked (surrounding whitespace trimmed)."},
+            "searched": {
+                "type": "string",
+                "description": (
+                    "The question as searched: the same as question unless typing slips were corrected "
+                    "(a word the documents never use, and no English word, becomes the documents' word one "
+                    "letter away)."
+                ),
+            },
+            "corrections": {
+                "type": "array",
+                "description": "Each word corrected: what was typed and what was searched for instead; usually empty.",
+                "items": {
+                    "type": "object",
+                    "required": ["typed", "searched"],
+                    "additionalProperties": False,
+                    "properties": {"typed": {"type": "string"}, "searched": {"type": "string"}},
+                },
+            },
             "answered": {"type": "boolean", "description": "False when the documents hold no answer."},
             "answer": {"type": "string", "description": "The best quote, or a not-found message."},
             "quotes": {"type": "array", "items": {"$ref": "#/components/schemas/Quote"}},

@@ -484,6 +484,12 @@ def _warm_up(worker: Any) -> None:
         threadpool_limits(1)
     except Exception:  # a speed setting only
         log.warning("Could not limit BLAS threads", exc_info=True)
+    try:  # the English word list of the typing-slip check (0.3 s), before the first question needs it
+        from qa.rank.spelling import ENGLISH
+
+        ENGLISH.words()
+    except Exception:
+        log.warning("Could not load the English word list", exc_info=True)
     try:
         worker.wsgi.extensions["qa_loader"].get()
     except QAError:

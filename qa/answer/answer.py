@@ -71,6 +71,8 @@ class Answer:
     confidence: float = 0.0
     threshold: float = 0.0
     conflicts: list[Any] = field(default_factory=list)  # qa.answer.conflicts.Conflict
+    searched: str = ""  # the question as searched, typing slips corrected ("" = as asked)
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched) words
 
     @property
     def answer(self) -> str:
@@ -87,4 +89,6 @@ class Answer:
             "threshold": round(self.threshold, 4),
             "conflicts": [c.to_dict() for c in self.conflicts],
             "took_ms": round(self.took_ms, 2),
+            "searched": self.searched or self.question,
+            "corrections": [{"typed": typed, "searched": fixed} for typed, fixed in self.corrections],
         }

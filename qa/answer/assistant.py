@@ -16,6 +16,7 @@ from qa.embed.encoder import Encoder, OnnxEncoder
 from qa.embed.model import model_name
 from qa.errors import BadQuestionError, IndexMismatchError
 from qa.rank.ranker import Query, Ranker, Ranking
+from qa.rank.spelling import Correction, Speller
 from qa.read.document import Document
 from qa.store import open_index
 from qa.store.base import SENTENCES, Index
@@ -74,6 +75,7 @@ class Assistant:
         self.index = index
         self.encoder = encoder
         self.ranker = Ranker(index, encoder.word_mask)
+        self.speller = Speller(index.term_counts)
         self.min_confidence = index.info.min_confidence if index.info.min_confidence is not None else MIN_CONFIDENCE
 
     @classmethod
@@ -154,17 +156,26 @@ class Assistant:
             for question, ranking, query in self._rank(questions, histories):
                 answers.append(self._answer(question, ranking, query, top_k))
         took = (time.perf_counter() - began) * 1000 / max(len(questions), 1)
-        return [Answer(a.question, a.answered, a.quotes, took, a.confidence, a.threshold, a.conflicts) for a in answers]
+        return [replace(a, took_ms=took) for a in answers]
 
     def ranked(self, question: str, k: int = 10) -> Answer:
         """The best ``k`` quotes in order, none dropped, and whether the question would be answered (for evaluation)."""
         began = time.perf_counter()
         with _one_blas_thread():
-            [(question, ranking, _)] = self._rank([question], None)
+            [(question, ranking, query)] = self._rank([question], None)
             confidence = self._confidence(ranking)
             quotes = [q for _, q in _Candidates(self.index, ranking).pick(k, keep_all=True)]
         took = (time.perf_counter() - began) * 1000
-        return Answer(question, confidence >= self.min_confidence, quotes, took, confidence, self.min_confidence)
+        return Answer(
+            question,
+            confidence >= self.min_confidence,
+            quotes,
+            took,
+            confidence,
+            self.min_confidence,
+            searched=query.text,
+            corrections=query.corrections,
+        )
 
     @staticmethod
     def _confidence(ranking: Ranking) -> float:
@@ -175,9 +186,11 @@ class Assistant:
     ) -> list[tuple[str, Ranking, Query]]:
         questions = [_clean(q) for q in questions]
         histories = histories or [None] * len(questions)
-        contexts = [context_of(q, h) for q, h in zip(questions, histories)]
-        embedded = iter(self.encoder.embed(questions + [c for c in contexts if c]))
-        queries = [Query(q, next(embedded)) for q in questions]
+        # Typing slips are corrected against the documents' words; the answer says so.
+        searched: list[Correction] = [self.speller.correct(q) for q in questions]
+        contexts = [context_of(c.text, h) for c, h in zip(searched, histories)]
+        embedded = iter(self.encoder.embed([c.text for c in searched] + [c for c in contexts if c]))
+        queries = [Query(c.text, next(embedded), c.fixes) for c in searched]
         out = []
         for question, query, context in zip(questions, queries, contexts):
             earlier = Query(context, next(embedded)) if context else None
@@ -186,12 +199,21 @@ class Assistant:
 
     def _answer(self, question: str, ranking: Ranking, query: Query, top_k: int) -> Answer:
         confidence = self._confidence(ranking)
+        declined = Answer(
+            question,
+            False,
+            [],
+            0.0,
+            confidence,
+            self.min_confidence,
+            searched=query.text,
+            corrections=query.corrections,
+        )
         if not len(ranking.sentences) or confidence < self.min_confidence:
-            return Answer(question, False, [], 0.0, confidence, self.min_confidence)
+            return declined
         candidates = _Candidates(self.index, ranking)
         quotes = self._explained(candidates.pick(top_k, keep_all=False), query)
-        conflicts = self._conflicts(question, candidates)
-        return Answer(question, True, quotes, 0.0, confidence, self.min_confidence, conflicts)
+        return replace(declined, answered=True, quotes=quotes, conflicts=self._conflicts(query.text, candidates))
 
     @staticmethod
     def _conflicts(question: str, candidates: _Candidates) -> list:  # type: ignore[type-arg]

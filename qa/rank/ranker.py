@@ -62,8 +62,9 @@ PASSAGE_CANDIDATES = 30
 class Query:
     """A question prepared for ranking."""
 
-    text: str
+    text: str  # as searched: typing slips corrected (`qa.rank.spelling`)
     embedded: Embedded
+    corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched) words
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,11 @@ def tokenize(text: str) -> list[str]:
     return _stemmer().stemWords(words)
 
 
+def stems(words: list[str]) -> list[str]:
+    """The BM25 terms of single lower-case words (no stop-word removal)."""
+    return _stemmer().stemWords(words)
+
+
 def term_key(term: str) -> int:
     """A term's 64-bit key (BLAKE2b), stable across processes and machines."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "little")

@@ -144,6 +144,10 @@ class Index(Protocol):
         """BM25 score of each of ``ids`` for ``question`` (0 where no term matches)."""
         ...
 
+    def term_counts(self, keys: np.ndarray) -> np.ndarray:
+        """How many sentences hold each BM25 term (`qa.split.terms.term_key`); 0 where none does."""
+        ...
+
     def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
         """Word pieces of each unit (an empty `Pieces` for an id the index does not hold)."""
         ...

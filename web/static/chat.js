@@ -286,9 +286,35 @@
     return box;
   }
 
+  // "Searched for: … remain …" when typing slips were corrected, the corrected words marked.
+  function searchedNode(answer) {
+    const fixes = Array.isArray(answer.corrections)
+      ? answer.corrections.filter((c) => c && typeof c.typed === "string" && typeof c.searched === "string")
+      : [];
+    if (!fixes.length || typeof answer.searched !== "string") return null;
+    const line = el("p", "message__searched", "Searched for: ");
+    let rest = answer.searched;
+    fixes.forEach((fix) => {
+      const at = rest.indexOf(fix.searched);
+      if (at < 0) return;
+      line.appendChild(document.createTextNode(rest.slice(0, at)));
+      const word = el("b", "message__corrected", fix.searched);
+      word.title = "You typed “" + fix.typed + "”";
+      line.appendChild(word);
+      rest = rest.slice(at + fix.searched.length);
+    });
+    line.appendChild(document.createTextNode(rest));
+    line.appendChild(
+      document.createTextNode(" (you typed " + fixes.map((f) => "“" + f.typed + "”").join(", ") + ")")
+    );
+    return line;
+  }
+
   function addAnswer(answer) {
+    const searched = searchedNode(answer);
     if (!answer.answered) {
       const item = addMessage("abstain", "Assistant");
+      if (searched) item.appendChild(searched);
       item.appendChild(el("p", "message__title", "Not found in the documents"));
       item.appendChild(
         el("p", "message__text", "None of the documents answers this question. Try other words, or ask about something the documents cover.")
@@ -302,6 +328,7 @@
       return;
     }
     const item = addMessage("answer", "Assistant");
+    if (searched) item.appendChild(searched);
     const [first, ...others] = answer.quotes;
     item.appendChild(quoteNode(first, true, answer));
     const conflicts = conflictsNode(answer.conflicts);

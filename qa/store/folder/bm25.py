@@ -94,6 +94,15 @@ class BM25:
         at = np.minimum(np.searchsorted(self.terms, keys), len(self.terms) - 1)
         return at[self.terms[at] == keys].astype(np.int64)
 
+    def frequencies(self, keys: np.ndarray) -> np.ndarray:
+        """How many units hold each term key (0 for a term the index does not hold)."""
+        keys = np.asarray(keys, dtype=np.uint64)
+        if not len(keys) or not len(self.terms):
+            return np.zeros(len(keys), dtype=np.int64)
+        at = np.minimum(np.searchsorted(self.terms, keys), len(self.terms) - 1)
+        held = self.terms[at] == keys
+        return np.where(held, np.asarray(self.indptr[at + 1]) - np.asarray(self.indptr[at]), 0).astype(np.int64)
+
     def _postings(self, column: int) -> tuple[np.ndarray, np.ndarray]:
         a, b = int(self.indptr[column]), int(self.indptr[column + 1])
         units = np.asarray(self.units_of[a:b])

@@ -200,6 +200,9 @@ class FolderIndex:
     def lexical_scores(self, kind: str, question: str, ids: np.ndarray) -> np.ndarray:
         return self._lexical[kind].scores(term_keys(question), ids)
 
+    def term_counts(self, keys: np.ndarray) -> np.ndarray:
+        return self._lexical[SENTENCES].frequencies(keys)
+
     def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
         self._reads += 1
         if self._reads % RELEASE_EVERY == 0:

@@ -106,6 +106,15 @@ class MilvusIndex:
             PASSAGES: np.frombuffer(sample_p, dtype="<i8").astype(np.int64),
         }
         self._thresholds = {SENTENCES: manifest["samples"]["sentences"], PASSAGES: manifest["samples"]["passages"]}
+        # Term counts (for typing slips); versions written before they were kept have none.
+        self._terms = (np.zeros(0, np.uint64), np.zeros(0, np.int64))
+        if "terms" in blobs:
+            try:
+                self._terms = schema.unpack_terms(read_blobs(db, live.version, [blobs["terms"]])[0])
+            except ValueError as exc:
+                raise IndexCorruptError(
+                    f"the index at {db.address.text} is damaged ({exc}): {db.address.rebuild}"
+                ) from None
         table = documents_table(db, live.version, manifest)
         self._names = [str(r["name"]) for r in table]
         self._documents_by_name = {str(r["name"]): r for r in table}
@@ -235,6 +244,14 @@ class MilvusIndex:
         for position, i in enumerate(ids.tolist()):
             out[position] = by_id.get(i, 0.0)
         return out
+
+    def term_counts(self, keys: np.ndarray) -> np.ndarray:
+        held, counts = self._terms
+        keys = np.asarray(keys, dtype=np.uint64)
+        if not len(keys) or not len(held):
+            return np.zeros(len(keys), dtype=np.int64)
+        at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
+        return np.where(held[at] == keys, counts[at], 0).astype(np.int64)
 
     def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
         wanted = [int(i) for i in ids]

@@ -29,6 +29,7 @@ import hashlib
 import re
 import secrets
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -259,6 +260,25 @@ def blob_rows(key: str, gen: int, data: bytes) -> tuple[list[dict], dict]:
     parts = [text[i : i + BLOB_PART] for i in range(0, len(text), BLOB_PART)] or [""]
     rows = [{"key": f"{key}@{gen}/{i}", "gen": gen, "value": part, "_v": [0.0, 0.0]} for i, part in enumerate(parts)]
     return rows, {"key": key, "gen": gen, "parts": len(parts), "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def pack_terms(counts: Mapping[int, int]) -> bytes:
+    """Sentences holding each BM25 term key: the sorted keys (uint64), then the counts (int64)."""
+    held = sorted(k for k, n in counts.items() if n > 0)
+    keys = np.asarray(held, dtype="<u8")
+    return keys.tobytes() + np.asarray([counts[k] for k in held], dtype="<i8").tobytes()
+
+
+def unpack_terms(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(keys, counts) of `pack_terms`. Raises ValueError when the bytes cannot be such a table."""
+    if len(data) % 16:
+        raise ValueError("the stored term counts have a wrong length")
+    n = len(data) // 16
+    keys = np.frombuffer(data[: 8 * n], dtype="<u8").astype(np.uint64)
+    counts = np.frombuffer(data[8 * n :], dtype="<i8").astype(np.int64)
+    if n and (np.any(np.diff(keys) == 0) or np.any(keys[1:] < keys[:-1]) or counts.min() < 1):
+        raise ValueError("the stored term counts are not a sorted table")
+    return keys, counts
 
 
 def blob_keys(descriptor: dict) -> list[str]:

@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -35,6 +36,7 @@ from qa.errors import IndexCorruptError, IndexMismatchError, QAError
 from qa.read.document import Document
 from qa.split import Sentence
 from qa.split.passages import windows
+from qa.split.terms import term_keys
 from qa.store.folder.writer import Summary
 from qa.store.milvus import schema
 from qa.store.milvus.connection import Address, Connection, parse
@@ -44,6 +46,7 @@ from qa.store.milvus.manifest import (
     codec_bytes,
     codec_of,
     documents_table,
+    live_filter,
     live_version,
     load,
     query_all,
@@ -204,6 +207,7 @@ class MilvusWriter:
             problem = "the sentence splitting or passage settings changed"
         self.codec: PieceCodec | None = None
         self.df = np.zeros(max(int(self.identity.get("vocabulary", 0)), 1), dtype=np.int64)
+        self.terms: Counter[int] = Counter()  # sentences holding each BM25 term key (typing slips)
         if self.live is not None and not problem:
             try:
                 self._in_place(self.live)
@@ -226,6 +230,18 @@ class MilvusWriter:
                 f"the index at {self.address.text} is damaged ({exc}): {self.address.rebuild}"
             ) from None
         self.df[: len(df)] = df[: len(self.df)]
+        if "terms" in manifest["blobs"]:
+            try:
+                keys, counts = schema.unpack_terms(read_blobs(db, live.version, [manifest["blobs"]["terms"]])[0])
+            except ValueError as exc:
+                raise IndexCorruptError(
+                    f"the index at {self.address.text} is damaged ({exc}): {self.address.rebuild}"
+                ) from None
+            self.terms = Counter(dict(zip(keys.tolist(), counts.tolist())))
+        else:  # a version from before term counts were kept: count its live sentences once
+            sentences = schema.name(self.address.prefix, live.version, "sentences")
+            for row in query_all(db, sentences, live_filter(manifest), ["text"]):
+                self._count_terms(str(row["text"]), 1)
         self.codec_descriptor = manifest["blobs"]["codec"]
         self.fresh = False
         self.version = live.version
@@ -545,6 +561,7 @@ class MilvusWriter:
         for i, sentence in enumerate(doc.sentences):
             piece_ids, _ = schema.unpack_pieces(pieces[i], self.codec.parts, self.wide)
             self._count(piece_ids)
+            self._count_terms(doc.texts[i], 1)
             rows["sentences"].append(
                 {
                     "id": int(sentence_ids[i]),
@@ -601,6 +618,10 @@ class MilvusWriter:
             self.df = np.concatenate([self.df, np.zeros(int(unique[-1]) + 1 - len(self.df), dtype=np.int64)])
         self.df[unique] += 1
 
+    def _count_terms(self, text: str, sign: int) -> None:
+        for key in np.unique(term_keys(text)).tolist():
+            self.terms[key] += sign
+
     # -- commit -----------------------------------------------------------------------------
     def commit(self, on_phase: Callable[[str], None] = lambda phase: None) -> Summary:
         """Write the statistics and make the new state live in one step. Returns what was written."""
@@ -631,6 +652,7 @@ class MilvusWriter:
         generation = 1 if self.fresh or self.live is None else int(self.live.manifest["generation"]) + 1
         blobs = {
             "df": idf_df.astype("<i8").tobytes(),
+            "terms": schema.pack_terms(self.terms),
             "sample-sentences": sample_s.astype("<i8").tobytes(),
             "sample-passages": sample_p.astype("<i8").tobytes(),
         }
@@ -689,9 +711,14 @@ class MilvusWriter:
         for a in range(0, len(numbers), 256):
             part = numbers[a : a + 256]
             rows = query_all(
-                self._db, self._name("sentences"), f"doc in [{','.join(map(str, part))}]", ["pieces"], batch=1024
+                self._db,
+                self._name("sentences"),
+                f"doc in [{','.join(map(str, part))}]",
+                ["pieces", "text"],
+                batch=1024,
             )
             for row in rows:
+                self._count_terms(str(row["text"]), -1)
                 ids, _ = schema.unpack_pieces(str(row["pieces"]), self.codec.parts, self.wide)
                 unique = np.unique(ids[(ids >= 0) & (ids < len(self.df))])
                 self.df[unique] -= 1
