@@ -42,6 +42,7 @@ from qa.store.milvus import (  # noqa: E402
     schema,  # noqa: E402
 )
 from qa.store.milvus.connection import Connection, parse  # noqa: E402
+from qa.store.milvus.manifest import load  # noqa: E402
 from tests.conftest import ROOT, SEED, SEEDS  # noqa: E402
 from tests.test_answers import EXPECTED, OUT_OF_CORPUS  # noqa: E402
 
@@ -408,6 +409,34 @@ def test_a_lite_file_in_use_is_one_line(milvus_seed: str, milvus_assistant: Assi
     assert milvus_assistant.ask(QUESTION).answered  # this process holds the file
     out = qa("ask", QUESTION, "--index", milvus_seed)
     assert out.returncode == 1 and "open in another process" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_a_version_without_term_counts_answers_and_gains_them_at_the_next_build(tmp_path: Path, encoder) -> None:
+    """Versions written before term counts were kept: typing slips go uncorrected until an update counts them."""
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    address = lite(tmp_path)
+    build_index(docs, address, encoder=encoder, parallel=False)
+    [version] = versions(address)
+    db = Connection.open(parse(address))
+    load(db, version, ("meta",))
+    meta = schema.name("qa", version, "meta")
+    [row] = db.call("query", meta, ids=["manifest"], output_fields=["key", "gen", "value", "_v"])
+    manifest = json.loads(row["value"])
+    del manifest["blobs"]["terms"]
+    db.call("upsert", meta, [row | {"value": json.dumps(manifest)}])
+    db.close()
+    old = Assistant.open(address)
+    answer = old.ask("How many troops will remian in Iraq?")
+    assert answer.corrections == () and old.ask(QUESTION).quotes[0].text == ANSWER
+    old.close()
+    (docs / "extra.txt").write_text("The museum opens at nine in the morning.\n")
+    report = build_index(docs, address, encoder=encoder, parallel=False)
+    assert report.added == ["extra.txt"] and versions(address) == {version}  # in place
+    new = Assistant.open(address)
+    assert new.ask("How many troops will remian in Iraq?").corrections == (("remian", "remain"),)
+    assert_term_counts_are_the_live_sentences(new)
+    new.close()
 
 
 def test_damage_is_reported_and_repaired(tmp_path: Path, encoder) -> None:

@@ -47,6 +47,8 @@ def test_without_the_correction_the_slip_loses_the_answer(assistant: Assistant) 
         ("where is /etc/troopz", "where is /etc/troopz"),
         # No word of the documents is one edit away: left as typed.
         ("what is a xylophonz", "what is a xylophonz"),
+        # More unknown words than a typist's slips: another language, searched as typed.
+        ("wieviele soldaten bleiben remian irak", "wieviele soldaten bleiben remian irak"),
     ],
 )
 def test_only_slips_are_corrected(assistant: Assistant, question: str, searched: str) -> None:

@@ -34,6 +34,10 @@ from qa.split.terms import STOPWORDS, stems, term_key
 
 _WORD = re.compile(r"(?<![\w'./@])[A-Za-z]{4,}(?![\w/@]|\.\w)")
 _LETTERS = string.ascii_lowercase
+# A typist makes a slip or two in a question; one with more unknown words than this is in
+# another language, code or gibberish, and guessing each word would replace the question
+# (and cost a second of candidates): it is searched as typed.
+MAX_SLIPS = 3
 # A candidate that is not an English word counts only if its BM25 term keeps all but this
 # many of its letters (the stemmer's usual suffixes: "-s", "-ed", "-es").
 _STEM_LOSS = 2
@@ -97,7 +101,7 @@ class Speller:
         if not unknown.any():  # the usual case: the word list is not even read
             return Correction(question)
         unknown &= ~self.dictionary.holds(typed)
-        if not unknown.any() or not self.dictionary.words():
+        if not unknown.any() or unknown.sum() > MAX_SLIPS or not self.dictionary.words():
             return Correction(question)
         text, fixes = question, []
         for match, word in reversed([(m, w) for m, w, u in zip(words, typed, unknown) if u]):
@@ -132,7 +136,8 @@ class Speller:
 
 
 def _may_be_a_slip(word: str) -> bool:
-    return word[1:].islower() and word.lower() not in STOPWORDS
+    """Lower case after the first letter (not an acronym or "BSkyB"), not a stop word, not a 25-letter run."""
+    return word[1:].islower() and len(word) <= 24 and word.lower() not in STOPWORDS
 
 
 def _edits(word: str) -> list[str]:
