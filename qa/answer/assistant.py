@@ -189,6 +189,7 @@ class Assistant:
         # Typing slips are corrected against the documents' words; the answer says so.
         searched: list[Correction] = [self.speller.correct(q) for q in questions]
         contexts = [context_of(c.text, h) for c, h in zip(searched, histories)]
+        contexts = [self.speller.correct(c).text if c else None for c in contexts]  # the earlier turn's slips too
         embedded = iter(self.encoder.embed([c.text for c in searched] + [c for c in contexts if c]))
         queries = [Query(c.text, next(embedded), c.fixes) for c in searched]
         out = []
