@@ -42,7 +42,7 @@ lint: $(STAMP)
 test: $(STAMP) browser lint
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## Answer quality beside the baselines, three question styles (needs ../shared/eval)
+bench: $(STAMP)  ## Answer quality beside the baselines, four question styles (needs ../shared/eval)
 	$(BIN)/pip install --quiet -e '.[test,milvus,bench]'
 	$(BIN)/python -m bench.quality $(SQUAD)
 
