@@ -561,7 +561,7 @@ class MilvusWriter:
         for i, sentence in enumerate(doc.sentences):
             piece_ids, _ = schema.unpack_pieces(pieces[i], self.codec.parts, self.wide)
             self._count(piece_ids)
-            self._count_terms(doc.texts[i], 1)
+            self._count_terms(schema.clip(doc.texts[i]), 1)  # as stored: what an update subtracts
             rows["sentences"].append(
                 {
                     "id": int(sentence_ids[i]),
