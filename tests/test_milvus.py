@@ -439,6 +439,33 @@ def test_a_version_without_term_counts_answers_and_gains_them_at_the_next_build(
     new.close()
 
 
+def test_damaged_term_counts_are_reported_and_repaired(tmp_path: Path, encoder) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(SEEDS, docs)
+    address = lite(tmp_path)
+    build_index(docs, address, encoder=encoder, parallel=False)
+    [version] = versions(address)
+    db = Connection.open(parse(address))
+    load(db, version, ("meta",))
+    meta = schema.name("qa", version, "meta")
+    [manifest] = db.call("query", meta, ids=["manifest"], output_fields=["value"])
+    terms = json.loads(manifest["value"])["blobs"]["terms"]
+    key = schema.blob_keys(terms)[0]
+    [row] = db.call("query", meta, ids=[key], output_fields=["key", "gen", "value", "_v"])
+    value = row["value"]
+    db.call("upsert", meta, [row | {"value": value[:8] + ("A" if value[8] != "A" else "B") + value[9:]}])
+    db.close()
+    with pytest.raises(IndexCorruptError, match=r"terms does not match its digest.*qa index --index milvus:"):
+        Assistant.open(address)
+    assert any("terms does not match its digest" in p for p in check_milvus(address)[0])
+    report = build_index(docs, address, encoder=encoder, parallel=False)
+    assert report.rebuilt_because and report.embedded == 0
+    repaired = Assistant.open(address)
+    assert repaired.ask("How many troops will remian in Iraq?").corrections == (("remian", "remain"),)
+    repaired.close()
+    assert check_milvus(address)[0] == []
+
+
 def test_damage_is_reported_and_repaired(tmp_path: Path, encoder) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(SEEDS, docs)
