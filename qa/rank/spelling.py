@@ -99,7 +99,7 @@ class Speller:
         if not words:
             return Correction(question)
         typed = [m.group(0).lower() for m in words]
-        unknown = self._counts(typed) == 0
+        unknown = self._counts(typed)[1] == 0
         if not unknown.any():  # the usual case: the word list is not even read
             return Correction(question)
         unknown &= ~self.dictionary.holds(typed)
@@ -116,16 +116,15 @@ class Speller:
             fixes.append((match.group(0), better))
         return Correction(text, tuple(reversed(fixes)))
 
-    def _counts(self, words: list[str]) -> np.ndarray:
+    def _counts(self, words: list[str]) -> tuple[list[str], np.ndarray]:
+        """Each word's BM25 term, and how many sentences hold it."""
         terms = stems(words)
         keys = np.fromiter((term_key(t) for t in terms), dtype=np.uint64, count=len(terms))
-        return np.asarray(self.term_counts(keys), dtype=np.int64)
+        return terms, np.asarray(self.term_counts(keys), dtype=np.int64)
 
     def _best(self, word: str) -> str | None:
         candidates = _edits(word)
-        terms = stems(candidates)
-        keys = np.fromiter((term_key(t) for t in terms), dtype=np.uint64, count=len(terms))
-        counts = np.asarray(self.term_counts(keys), dtype=np.int64)
+        terms, counts = self._counts(candidates)
         english = self.dictionary.holds(candidates)
         whole = np.array([len(t) >= len(c) - _STEM_LOSS for c, t in zip(candidates, terms)], dtype=bool)
         usable = (counts > 0) & (english | whole)
