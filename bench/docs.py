@@ -18,7 +18,7 @@ import tempfile
 from collections import defaultdict
 from pathlib import Path
 
-from bench.quality import Sentences, System, bm25_baseline, dense_baseline, ours, qa_index, txtai_peer
+from bench.quality import Sentences, System, bm25_baseline, dense_baseline, misses, ours, qa_index, txtai_peer
 from qa import Assistant
 from qa.evaluate import Labelled, Report, run, score
 
@@ -102,12 +102,7 @@ def main() -> None:
             f"\nours on all {len(questions)} questions: answered {everything.answered:.3f}; "
             f"of the {len(unanswerable)} the manual does not answer, declined {everything.abstention_recall:.3f}"
         )
-        missed = [f for f in everything.failures if f["expected"] != "(not answerable)"][:15]
-        print("\nfirst misses (ours):")
-        for f in missed:
-            print(
-                f"  - {f['question']}\n      expected: {f['expected']}\n      quoted:   {f['quoted']} ({f['document']})"
-            )
+        print(misses([f for f in everything.failures if f["expected"] != "(not answerable)"], 15))
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))
 

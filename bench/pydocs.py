@@ -26,7 +26,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.quality import Sentences, bm25_baseline, dense_baseline, ours, qa_index
+from bench.quality import Sentences, bm25_baseline, dense_baseline, misses, ours, qa_index, table
 from qa import Assistant
 from qa.evaluate import Labelled, score
 
@@ -102,23 +102,17 @@ def main() -> None:
             f"indexed in {seconds:.0f}s; {len(labels)} questions (seed {args.seed})"
         )
         sentences = Sentences(assistant)
-        figures = {}
-        print(f"{'system':<24}{'P@1':>7}{'MRR@10':>8}{'R@5':>7}{'answered':>10}")
-        for name, system in (
-            ("ours (qa.Assistant)", ours(assistant)),
-            ("BM25 (bm25s)", bm25_baseline(sentences)),
-            ("dense (MiniLM cosine)", dense_baseline(sentences)),
-        ):
-            report = score(labels, system(labels))
-            figures[name] = report.to_dict()
-            print(f"{name:<24}{report.p1:>7.3f}{report.mrr:>8.3f}{report.r5:>7.3f}{report.answered:>10.3f}")
-            if name.startswith("ours"):
-                misses = report.failures[:10]
-        print("\nfirst misses (ours):")
-        for f in misses:
-            print(
-                f"  - {f['question']}\n      expected: {f['expected']}\n      quoted:   {f['quoted']} ({f['document']})"
+        rows = [
+            (name, score(labels, system(labels)))
+            for name, system in (
+                ("ours (qa.Assistant)", ours(assistant)),
+                ("BM25 (bm25s)", bm25_baseline(sentences)),
+                ("dense (MiniLM cosine)", dense_baseline(sentences)),
             )
+        ]
+        print(table(f'"what does X do": {len(labels)}', rows))
+        print(misses(rows[0][1].failures, 10))
+        figures = {name: report.to_dict() for name, report in rows}
         if args.json:
             args.json.write_text(json.dumps(figures, indent=2))
 

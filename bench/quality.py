@@ -205,6 +205,16 @@ def table(title: str, rows: list[tuple[str, Report]]) -> str:
     return "\n".join(lines)
 
 
+def misses(failures: Sequence[dict], limit: int) -> str:
+    """The first ``limit`` questions ours did not answer first, with what it quoted."""
+    lines = ["\nfirst misses (ours):"]
+    for f in failures[:limit]:
+        lines.append(
+            f"  - {f['question']}\n      expected: {f['expected']}\n      quoted:   {f['quoted']} ({f['document']})"
+        )
+    return "\n".join(lines)
+
+
 def extra_quotes(assistant: Assistant, labels: Sequence[Labelled], articles: dict[str, str], top_k: int = 3) -> str:
     """Share of extra quotes that hold the answer or lie in its paragraph; Recall@3 of what is shown."""
     extras = good = shown_hits = full_hits = 0

@@ -232,14 +232,19 @@ CLUSTER without a table name reclusters every table the user owns.
     ],
 )
 def test_the_sentence_that_opens_a_section_defines_its_heading(tmp_path, encoder, question: str, lead: str) -> None:
+    answer = ask_one_page(tmp_path, encoder, "manual.md", MANUAL, question)
+    assert answer.answered and answer.quotes[0].text.startswith(lead)
+
+
+def ask_one_page(tmp_path, encoder, name: str, text: str, question: str):  # type: ignore[no-untyped-def]
+    """Index a folder holding one page and ask it one question."""
     from qa.build import build_index
 
     docs = tmp_path / "docs"
     docs.mkdir()
-    (docs / "manual.md").write_text(MANUAL)
+    (docs / name).write_text(text)
     build_index(docs, tmp_path / "index", encoder=encoder)
-    answer = Assistant.open(tmp_path / "index").ask(question)
-    assert answer.answered and answer.quotes[0].text.startswith(lead)
+    return Assistant.open(tmp_path / "index").ask(question)
 
 
 # A reference page as Sphinx writes it: each entry's name is in its signature (a <dt>), and
@@ -286,11 +291,5 @@ call logging.info with a value of INFO, then all INFO and DEBUG events would be 
 def test_a_sentence_under_the_definition_beats_one_naming_it_in_passing(
     tmp_path, encoder, question: str, lead: str
 ) -> None:
-    from qa.build import build_index
-
-    docs = tmp_path / "docs"
-    docs.mkdir()
-    (docs / "os.html").write_text(REFERENCE)
-    build_index(docs, tmp_path / "index", encoder=encoder)
-    answer = Assistant.open(tmp_path / "index").ask(question)
+    answer = ask_one_page(tmp_path, encoder, "os.html", REFERENCE, question)
     assert answer.answered and answer.quotes[0].text.startswith(lead)

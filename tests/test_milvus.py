@@ -411,6 +411,20 @@ def test_a_lite_file_in_use_is_one_line(milvus_seed: str, milvus_assistant: Assi
     assert out.returncode == 1 and "open in another process" in out.stderr and "Traceback" not in out.stderr
 
 
+def edit_meta(address: str, key: str, change) -> str:  # type: ignore[no-untyped-def]
+    """Rewrite one row of the live version's meta collection (``change``: old value -> new); returns the old value."""
+    [version] = versions(address)
+    db = Connection.open(parse(address))
+    try:
+        load(db, version, ("meta",))
+        meta = schema.name("qa", version, "meta")
+        [row] = db.call("query", meta, ids=[key], output_fields=["key", "gen", "value", "_v"])
+        db.call("upsert", meta, [row | {"value": change(row["value"])}])
+        return str(row["value"])
+    finally:
+        db.close()
+
+
 def test_a_version_without_term_counts_answers_and_gains_them_at_the_next_build(tmp_path: Path, encoder) -> None:
     """Versions written before term counts were kept: typing slips go uncorrected until an update counts them."""
     docs = tmp_path / "docs"
@@ -418,14 +432,13 @@ def test_a_version_without_term_counts_answers_and_gains_them_at_the_next_build(
     address = lite(tmp_path)
     build_index(docs, address, encoder=encoder, parallel=False)
     [version] = versions(address)
-    db = Connection.open(parse(address))
-    load(db, version, ("meta",))
-    meta = schema.name("qa", version, "meta")
-    [row] = db.call("query", meta, ids=["manifest"], output_fields=["key", "gen", "value", "_v"])
-    manifest = json.loads(row["value"])
-    del manifest["blobs"]["terms"]
-    db.call("upsert", meta, [row | {"value": json.dumps(manifest)}])
-    db.close()
+
+    def without_terms(value: str) -> str:
+        manifest = json.loads(value)
+        del manifest["blobs"]["terms"]
+        return json.dumps(manifest)
+
+    edit_meta(address, "manifest", without_terms)
     old = Assistant.open(address)
     answer = old.ask("How many troops will remian in Iraq?")
     assert answer.corrections == () and old.ask(QUESTION).quotes[0].text == ANSWER
@@ -444,17 +457,10 @@ def test_damaged_term_counts_are_reported_and_repaired(tmp_path: Path, encoder) 
     shutil.copytree(SEEDS, docs)
     address = lite(tmp_path)
     build_index(docs, address, encoder=encoder, parallel=False)
-    [version] = versions(address)
-    db = Connection.open(parse(address))
-    load(db, version, ("meta",))
-    meta = schema.name("qa", version, "meta")
-    [manifest] = db.call("query", meta, ids=["manifest"], output_fields=["value"])
-    terms = json.loads(manifest["value"])["blobs"]["terms"]
-    key = schema.blob_keys(terms)[0]
-    [row] = db.call("query", meta, ids=[key], output_fields=["key", "gen", "value", "_v"])
-    value = row["value"]
-    db.call("upsert", meta, [row | {"value": value[:8] + ("A" if value[8] != "A" else "B") + value[9:]}])
-    db.close()
+    terms = json.loads(edit_meta(address, "manifest", lambda value: value))["blobs"]["terms"]
+    edit_meta(
+        address, schema.blob_keys(terms)[0], lambda value: value[:8] + ("A" if value[8] != "A" else "B") + value[9:]
+    )
     with pytest.raises(IndexCorruptError, match=r"terms does not match its digest.*qa index --index milvus:"):
         Assistant.open(address)
     assert any("terms does not match its digest" in p for p in check_milvus(address)[0])

@@ -121,6 +121,14 @@ class IndexInfo:
     min_confidence: float | None = None  # the answer threshold chosen for this corpus, if any
 
 
+def locate(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``keys`` is in the sorted ``table`` (a valid index even when absent), and whether it is there."""
+    if not len(table):
+        return np.zeros(len(keys), dtype=np.int64), np.zeros(len(keys), dtype=bool)
+    at = np.minimum(np.searchsorted(table, keys), len(table) - 1)
+    return at, table[at] == keys
+
+
 class Index(Protocol):
     """The read side of an index, as the ranker and the assistant use it."""
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
+from qa.store.base import locate
 from qa.store.folder.files import load_array, save_array
 
 # Sentences are short: saturate term frequency early (k1) and normalise length gently
@@ -88,19 +89,12 @@ class BM25:
 
     def columns(self, keys: np.ndarray) -> np.ndarray:
         """The term numbers of the question's term keys that the index holds (each once)."""
-        keys = np.unique(np.asarray(keys, dtype=np.uint64))
-        if not len(keys) or not len(self.terms):
-            return np.zeros(0, dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.terms, keys), len(self.terms) - 1)
-        return at[self.terms[at] == keys].astype(np.int64)
+        at, held = locate(self.terms, np.unique(np.asarray(keys, dtype=np.uint64)))
+        return at[held].astype(np.int64)
 
     def frequencies(self, keys: np.ndarray) -> np.ndarray:
         """How many units hold each term key (0 for a term the index does not hold)."""
-        keys = np.asarray(keys, dtype=np.uint64)
-        if not len(keys) or not len(self.terms):
-            return np.zeros(len(keys), dtype=np.int64)
-        at = np.minimum(np.searchsorted(self.terms, keys), len(self.terms) - 1)
-        held = self.terms[at] == keys
+        at, held = locate(self.terms, np.asarray(keys, dtype=np.uint64))
         return np.where(held, np.asarray(self.indptr[at + 1]) - np.asarray(self.indptr[at]), 0).astype(np.int64)
 
     def _postings(self, column: int) -> tuple[np.ndarray, np.ndarray]:

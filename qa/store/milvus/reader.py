@@ -23,7 +23,7 @@ import numpy as np
 from qa.embed.codec import PieceCodec
 from qa.errors import DocumentNotFoundError, IndexCorruptError
 from qa.read.document import Document
-from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Hits, IndexInfo, Moments, Pieces, Rows
+from qa.store.base import CONTEXTS, PASSAGES, SENTENCES, Hits, IndexInfo, Moments, Pieces, Rows, locate
 from qa.store.milvus import schema
 from qa.store.milvus.connection import Connection, parse
 from qa.store.milvus.manifest import Live, codec_of, documents_table, live_filter, load, open_live, read_blobs
@@ -246,12 +246,11 @@ class MilvusIndex:
         return out
 
     def term_counts(self, keys: np.ndarray) -> np.ndarray:
-        held, counts = self._terms
-        keys = np.asarray(keys, dtype=np.uint64)
-        if not len(keys) or not len(held):
+        table, counts = self._terms
+        if not len(table):
             return np.zeros(len(keys), dtype=np.int64)
-        at = np.minimum(np.searchsorted(held, keys), len(held) - 1)
-        return np.where(held[at] == keys, counts[at], 0).astype(np.int64)
+        at, held = locate(table, np.asarray(keys, dtype=np.uint64))
+        return np.where(held, counts[at], 0).astype(np.int64)
 
     def pieces(self, kind: str, ids: Sequence[int]) -> list[Pieces]:
         wanted = [int(i) for i in ids]
