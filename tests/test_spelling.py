@@ -59,3 +59,25 @@ def test_the_english_word_list_is_there() -> None:
     """Without it every unknown word would be a slip; the package ships it."""
     assert len(ENGLISH.words()) > 100_000
     assert ENGLISH.holds(["stitching", "withhold", "remian"]).tolist() == [True, True, False]
+
+
+def test_a_name_typed_without_its_accents_is_searched_with_them(tmp_path, encoder) -> None:  # type: ignore[no-untyped-def]
+    """Users type names on an English keyboard: "dvorak" is the documents' "Dvořák", no slip."""
+    from tests.test_answers import ask_one_page
+
+    page = (
+        "Antonín Dvořák wrote the New World Symphony in 1893 while he lived in New York. "
+        "Dvorak is also the name of a keyboard layout. "
+        "Bedřich Smetana wrote Má vlast, a cycle of six symphonic poems. "
+        "Leoš Janáček collected Moravian folk songs before he wrote his operas. "
+        "She sent her résumé to the orchestra in Brno."
+    )
+    answer = ask_one_page(tmp_path, encoder, "composers.txt", page, "which symphony did antonin dvorak write")
+    assert answer.corrections == (("antonin", "antonín"),)  # "dvorak" is also in the page, bare
+    assert answer.answered and answer.quotes[0].text.startswith("Antonín Dvořák wrote")
+    speller = Assistant.open(tmp_path / "index").speller
+    assert speller.correct("who collected moravian songs, janacek").text == "who collected moravian songs, janáček"
+    assert speller.correct("Who wrote Ma vlast? Smetana, Bedrich").text == "Who wrote Ma vlast? Smetana, Bedřich"
+    # Accents are no slip: an English word typed bare is the page's word with them.
+    assert speller.correct("who sent her resume").text == "who sent her résumé"
+    assert speller.correct("who sent her resume to rome").text == "who sent her résumé to rome"

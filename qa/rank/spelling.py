@@ -3,20 +3,22 @@
 A user types "how many troops will remian in iraq": the misspelt word matches nothing, so
 BM25 loses it and the word-piece match finds no counterpart: with one slip in one word,
 SQuAD and search-box questions find the answer first for 0.560 instead of 0.723 once
-corrected (BENCHMARKS.md, "Typing slips"). A word is corrected only when
+corrected (BENCHMARKS.md, "Typing slips"). Only a lower-case word of four or more letters
+(not an acronym, a name in capitals or part of a code name such as ``os.makedirs`` or
+``work_mem``) that the documents never use (no sentence holds its BM25 term) is looked at,
+in a question with at most `MAX_UNKNOWN` such words:
 
-- it is a lower-case word of four or more letters (not an acronym, a name in capitals or
-  part of a code name such as ``os.makedirs`` or ``work_mem``),
-- it is not an English word (pyspellchecker's English list, 160k words: "stitching",
-  "provably" and "withhold" stay as they are even where the documents never use them),
-- the documents never use it (no sentence holds its BM25 term),
-- and the question has at most `MAX_SLIPS` such words;
+- written with accents, it is the documents' word ("beyonce" → "beyoncé", "resume" →
+  "résumé" where the documents only have that; at most two letters): users type names on
+  an English keyboard, and the model's word pieces already read the two alike;
+- otherwise, if it is not an English word (pyspellchecker's English list, 160k words:
+  "stitching" and "withhold" stay as they are) and the question has at most `MAX_SLIPS`
+  such words, it becomes the word one edit away (a letter dropped, added, changed or two
+  swapped) that the documents use most, an English word before any other. A candidate
+  that is not an English word must keep its own letters in its BM25 term, so that
+  "stylishically" does not pass for "stylish".
 
-it becomes the word one edit away (a letter dropped, added, changed or two swapped) that
-the documents use most, an English word before any other. A candidate that is not an
-English word must keep its own letters in its BM25 term, so that "stylishically" does not
-pass for "stylish". Nothing is corrected when no such word exists, and the answer says
-what was searched for.
+Nothing is corrected when no such word exists, and the answer says what was searched for.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import json
 import re
 import string
 import threading
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -36,10 +39,24 @@ from qa.split.terms import STOPWORDS, stems, term_key
 
 _WORD = re.compile(r"(?<![\w'./@])[A-Za-z]{4,}(?![\w/@]|\.\w)")
 _LETTERS = string.ascii_lowercase
+# Each letter's accented forms in Latin-1 and Latin Extended-A ("e": "èéêëēĕėęě"; not the
+# ligatures "ĳ", "ŀ", "ſ"), plus the three that carry a stroke rather than an accent.
+_ACCENTED: dict[str, str] = {}
+for _c in map(chr, range(0xC0, 0x180)):
+    _base = unicodedata.normalize("NFKD", _c)[0]
+    if _c.islower() and _c not in "ĳŀſ" and _base != _c and _base in _LETTERS:
+        _ACCENTED[_base] = _ACCENTED.get(_base, "") + _c
+for _base, _c in (("o", "ø"), ("l", "ł"), ("d", "đ")):
+    _ACCENTED[_base] += _c
+# Letters accented in one word that a user may type bare ("Dvořák": two).
+_MAX_ACCENTS = 2
 # A typist makes a slip or two in a question; one with more unknown words than this is in
 # another language, code or gibberish, and guessing each word would replace the question
 # (and cost a second of candidates): it is searched as typed.
 MAX_SLIPS = 3
+# Nor are words written with accents looked up in a question with more words the documents
+# never use than this (a 2,000-character string of nonsense would cost a second).
+MAX_UNKNOWN = 8
 # A candidate that is not an English word counts only if its BM25 term keeps all but this
 # many of its letters (the stemmer's usual suffixes: "-s", "-ed", "-es").
 _STEM_LOSS = 2
@@ -100,20 +117,21 @@ class Speller:
             return Correction(question)
         typed = [m.group(0).lower() for m in words]
         unknown = self._counts(typed)[1] == 0
-        if not unknown.any():  # the usual case: the word list is not even read
+        if not unknown.any() or unknown.sum() > MAX_UNKNOWN:  # the usual case, or not a question in these words
             return Correction(question)
-        unknown &= ~self.dictionary.holds(typed)
-        if not unknown.any() or unknown.sum() > MAX_SLIPS or not self.dictionary.words():
-            return Correction(question)
+        # Accents first, English word or not: the documents' "résumé" is the word typed (the
+        # model's word pieces already read it as "resume"; only the BM25 terms differ).
+        better = {int(i): self._most_used(_accents(typed[i])) for i in np.flatnonzero(unknown)}
+        slips = [i for i, b in better.items() if b is None and not self.dictionary.holds([typed[i]])[0]]
+        if slips and len(slips) <= MAX_SLIPS and self.dictionary.words():
+            better.update({i: self._most_used(_edits(typed[i])) for i in slips})
         text, fixes = question, []
-        for match, word in reversed([(m, w) for m, w, u in zip(words, typed, unknown) if u]):
-            better = self._best(word)
-            if better is None:
-                continue
+        for i in sorted((i for i, b in better.items() if b is not None), reverse=True):
+            match, word = words[i], str(better[i])
             if match.group(0)[0].isupper():
-                better = better[0].upper() + better[1:]
-            text = text[: match.start()] + better + text[match.end() :]
-            fixes.append((match.group(0), better))
+                word = word[0].upper() + word[1:]
+            text = text[: match.start()] + word + text[match.end() :]
+            fixes.append((match.group(0), word))
         return Correction(text, tuple(reversed(fixes)))
 
     def _counts(self, words: list[str]) -> tuple[list[str], np.ndarray]:
@@ -122,8 +140,9 @@ class Speller:
         keys = np.fromiter((term_key(t) for t in terms), dtype=np.uint64, count=len(terms))
         return terms, np.asarray(self.term_counts(keys), dtype=np.int64)
 
-    def _best(self, word: str) -> str | None:
-        candidates = _edits(word)
+    def _most_used(self, candidates: list[str]) -> str | None:
+        if not candidates:
+            return None
         terms, counts = self._counts(candidates)
         english = self.dictionary.holds(candidates)
         whole = np.array([len(t) >= len(c) - _STEM_LOSS for c, t in zip(candidates, terms)], dtype=bool)
@@ -139,6 +158,14 @@ class Speller:
 def _may_be_a_slip(word: str) -> bool:
     """Lower case after the first letter (not an acronym or "BSkyB"), not a stop word, not a 25-letter run."""
     return word[1:].islower() and len(word) <= 24 and word.lower() not in STOPWORDS
+
+
+def _accents(word: str) -> list[str]:
+    """``word`` with one or two of its letters accented ("beyonce" → "beyoncé", ...)."""
+    out = [word]
+    for _ in range(_MAX_ACCENTS):
+        out += [w[:i] + a + w[i + 1 :] for w in out for i, c in enumerate(w) for a in _ACCENTED.get(c, "")]
+    return sorted(set(out) - {word})
 
 
 def _edits(word: str) -> list[str]:
