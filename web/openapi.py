@@ -225,9 +225,10 @@ SCHEMAS: dict[str, Any] = {
             "searched": {
                 "type": "string",
                 "description": (
-                    "The question as searched: the same as question unless typing slips were corrected "
-                    "(a word the documents never use, and no English word, becomes the documents' word one "
-                    "letter away)."
+                    "The question as searched: the same as question unless greetings, requests or thanks "
+                    'around it were left out ("Hi! Can you tell me ...? Thanks!") or typing slips were '
+                    "corrected (a word the documents never use becomes the documents' word written with "
+                    "accents, or, if it is no English word, the documents' word one letter away)."
                 ),
             },
             "corrections": {

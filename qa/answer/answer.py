@@ -71,7 +71,7 @@ class Answer:
     confidence: float = 0.0
     threshold: float = 0.0
     conflicts: list[Any] = field(default_factory=list)  # qa.answer.conflicts.Conflict
-    searched: str = ""  # the question as searched, typing slips corrected ("" = as asked)
+    searched: str = ""  # the question as searched: courtesies left out, typing slips corrected ("" = as asked)
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched) words
 
     @property

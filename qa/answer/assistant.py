@@ -15,6 +15,7 @@ from qa.config import Settings
 from qa.embed.encoder import Encoder, OnnxEncoder
 from qa.embed.model import model_name
 from qa.errors import BadQuestionError, IndexMismatchError
+from qa.rank.courtesy import without_courtesies
 from qa.rank.ranker import Query, Ranker, Ranking
 from qa.rank.spelling import Correction, Speller
 from qa.read.document import Document
@@ -186,8 +187,9 @@ class Assistant:
     ) -> list[tuple[str, Ranking, Query]]:
         questions = [_clean(q) for q in questions]
         histories = histories or [None] * len(questions)
-        # Typing slips are corrected against the documents' words; the answer says so.
-        searched: list[Correction] = [self.speller.correct(q) for q in questions]
+        # Greetings, requests and thanks are left out; typing slips are corrected against the
+        # documents' words (the answer says so).
+        searched: list[Correction] = [self.speller.correct(without_courtesies(q)) for q in questions]
         contexts = [context_of(c.text, h) for c, h in zip(searched, histories)]
         contexts = [self.speller.correct(c).text if c else None for c in contexts]  # the earlier turn's slips too
         embedded = iter(self.encoder.embed([c.text for c in searched] + [c for c in contexts if c]))

@@ -1,0 +1,73 @@
+"""Greetings, requests and thanks around a question are left out of the search, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+import qa.answer.assistant as assistant_module
+from qa import Assistant
+from qa.rank.courtesy import without_courtesies
+
+PLAIN = "How many troops will remain in Iraq?"
+
+
+def test_a_polite_question_is_answered_as_the_plain_one(assistant: Assistant) -> None:
+    plain = assistant.ask(PLAIN)
+    polite = assistant.ask("Hi! Could you please tell me how many troops will remain in Iraq? Thanks in advance!")
+    assert polite.answered and [q.text for q in polite.quotes] == [q.text for q in plain.quotes]
+    assert polite.confidence == pytest.approx(plain.confidence, abs=1e-4)
+    assert polite.question.startswith("Hi! Could you please")  # the user's words are kept
+    assert polite.searched == "how many troops will remain in Iraq?" and polite.corrections == ()
+
+
+def test_searched_with_its_courtesies_the_question_is_declined(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What it is for: rare words such as "wondering" and "thanks" weigh on the match."""
+    polite = "Hello, I was wondering when was Soleimani killed? Thank you so much!"
+    left_out = assistant.ask(polite)
+    assert left_out.answered and left_out.quotes[0].text.startswith("The 2020 U.S. drone strike")
+    monkeypatch.setattr(assistant_module, "without_courtesies", lambda question: question)
+    kept = assistant.ask(polite)
+    assert kept.searched == polite
+    assert not kept.answered and kept.confidence < left_out.confidence - 0.1
+
+
+@pytest.mark.parametrize(
+    ("question", "searched"),
+    [
+        ("Hi how many troops will remain", "how many troops will remain"),
+        ("Quick question: who was killed?", "who was killed?"),
+        ("I'd like to know when the strike happened", "when the strike happened"),
+        ("Do you know who was killed", "who was killed"),
+        ("Can someone explain what is sky plus", "what is sky plus"),
+        ("what can you tell me about the Normans?", "the Normans?"),
+        ("who won, thanks", "who won"),
+        ("how do I reset my password please", "how do I reset my password"),
+        ("Hi, quick question: I was wondering if you could tell me who won? Thanks!", "who won?"),
+        ("Sorry to bother you, but who won?", "who won?"),
+        ("Would you mind telling me who won", "who won"),
+        ("Just curious, who won", "who won"),
+        ("Thanks! And when was that?", "And when was that?"),
+        ("Great, what about the second one?", "what about the second one?"),
+        # Nothing but courtesy: searched as typed.
+        ("Thanks!", "Thanks!"),
+        ("Hi!", "Hi!"),
+        # Words inside a question, titles and names stay.
+        ("Who sang Thank You", "Who sang Thank You"),
+        ("who wrote the sitcom Cheers", "who wrote the sitcom Cheers"),
+        ("Who said please?", "Who said please?"),
+        ("hello world program in C", "hello world program in C"),
+        ("Well-known uses of X?", "Well-known uses of X?"),
+        ("a question of time", "a question of time"),
+        ("Tell me why does the sun shine", "why does the sun shine"),
+        ("so who won", "so who won"),
+        ("Sorry Seems to Be the Hardest Word writer?", "Sorry Seems to Be the Hardest Word writer?"),
+        ("Help desk hours?", "Help desk hours?"),
+        ("Any chance of rain?", "Any chance of rain?"),
+        ("Great Britain declared war when?", "Great Britain declared war when?"),
+        ("Perfect competition is what?", "Perfect competition is what?"),
+    ],
+)
+def test_only_courtesies_are_left_out(question: str, searched: str) -> None:
+    assert without_courtesies(question) == searched
