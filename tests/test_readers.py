@@ -51,7 +51,8 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     assert "good.txt" in texts
     assert "secret" not in " ".join(texts.values())
     assert skipped.keys() >= {"empty.txt", "latin1.txt", "binary.txt", "broken.pdf", "huge.txt", "link.txt"}
-    assert "UTF-8" in skipped["latin1.txt"] and "outside" in skipped["link.txt"] and "MB" in skipped["huge.txt"]
+    assert "save it as UTF-8" in skipped["latin1.txt"]
+    assert "outside" in skipped["link.txt"] and "MB" in skipped["huge.txt"]
     assert "image.png" not in skipped and "image.png" not in texts
     # Deeply nested HTML is either read or skipped with a reason; it never stops the build.
     assert ("deep.html" in texts) != ("deep.html" in skipped)

@@ -28,8 +28,12 @@ def decode(data: bytes, encoding: str = "utf-8-sig") -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        name = "UTF-8" if encoding.startswith("utf-8") else encoding
-        raise UnreadableError(f"not valid {name} (byte {exc.start})") from None
+        if not encoding.startswith("utf-8"):
+            raise UnreadableError(f"not valid {encoding} (byte {exc.start})") from None
+        # Guessing a legacy code page would quote wrong letters ("č" read as "è"): say how to fix it.
+        raise UnreadableError(
+            f"not valid UTF-8 (byte {exc.start}): save it as UTF-8 to read it, e.g. iconv -f cp1252 -t utf-8"
+        ) from None
     head = text[:10000]
     controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * len(head):
