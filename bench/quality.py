@@ -322,6 +322,47 @@ def extra_quotes(assistant: Assistant, labels: Sequence[Labelled], articles: dic
     )
 
 
+def two_in_one(assistant: Assistant, baselines: Sequence[tuple[str, System]], labels: Sequence[Labelled]) -> str:
+    """Two questions about one article asked in one message: how often the first quotes hold both answers.
+
+    300 pairs drawn at random (seed 0) from the SQuAD questions, the two about different
+    places of one article. Ours answers each question with one quote (top_k=1); searched
+    whole, and for the baselines, the first two quotes of the message count.
+    """
+    import qa.answer.assistant as module
+
+    rng = random.Random(0)
+    by_article: dict[str | None, list[Labelled]] = defaultdict(list)
+    for label in labels:
+        by_article[label.document].append(label)
+    articles = sorted(a for a in by_article if a and len(by_article[a]) > 1)
+    pairs = [tuple(rng.sample(by_article[rng.choice(articles)], 2)) for _ in range(300)]
+    messages = [replace(first, question=f"{first.question} {second.question}") for first, second in pairs]
+
+    def holds(label: Labelled, quotes: Sequence[tuple[str, str, int, int]]) -> bool:
+        return any(label.hit(*quote) for quote in quotes)
+
+    def shown(top_k: int) -> list[list[tuple[str, str, int, int]]]:
+        answers = [assistant.ask(m.question, top_k=top_k) for m in messages]
+        return [[(q.text, q.document, q.start, q.end) for q in a.quotes] if a.answered else [] for a in answers]
+
+    rows = [("ours, each question answered (top_k=1)", shown(1))]
+    split, module.split_questions = module.split_questions, lambda message: [message]
+    try:
+        rows.append(("ours, the message searched whole (top_k=2)", shown(2)))
+    finally:
+        module.split_questions = split
+    for name, system in baselines:
+        rows.append((f"{name}, first 2", [list(r.quotes[:2]) for r in system(messages)]))
+    lines = [f"two questions in one message ({len(pairs)} pairs of one article): both answered by the quotes shown"]
+    for name, quotes in rows:
+        both = np.mean([holds(a, q) and holds(b, q) for (a, b), q in zip(pairs, quotes)])
+        first = np.mean([holds(a, q) for (a, _), q in zip(pairs, quotes)])
+        second = np.mean([holds(b, q) for (_, b), q in zip(pairs, quotes)])
+        lines.append(f"  {name:<46} both {both:.3f}   first {first:.3f}   second {second:.3f}")
+    return "\n".join(lines)
+
+
 def abstention(articles: dict[str, str], questions: list[Question], work: Path) -> str:
     """Index half of the articles; the other half's questions (SQuAD and search-box) must be declined."""
     names = sorted(articles)
@@ -445,6 +486,7 @@ def main() -> None:
             ]
             print(f"articles where ours is below BM25 or dense on P@1: {worse or 'none'}")
         print(extra_quotes(assistant, squad_labels(questions)[: args.questions or None], articles))
+        print(two_in_one(assistant, systems[1:3], squad_labels(questions)))
         if not args.skip_abstention:
             print(abstention(articles, questions, work))
         if args.json:

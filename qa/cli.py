@@ -118,6 +118,11 @@ def _evidence_line(quote) -> str:  # type: ignore[no-untyped-def]
 
 
 def _print_answer(assistant, answer: Answer, explain: bool = False) -> None:  # type: ignore[no-untyped-def]
+    for number, part in enumerate(answer.parts):  # a message asking several questions: each in turn
+        click.secho(f"{chr(10) if number else ''}Q{number + 1}: {part.question}", bold=True)
+        _print_answer(assistant, part, explain)
+    if answer.parts:
+        return
     if answer.corrections:
         typed = ", ".join(f"“{t}”" for t, _ in answer.corrections)
         click.secho(f"Searched for: {answer.searched} (you typed {typed})", dim=True)

@@ -26,6 +26,7 @@ DEFENSE_QUESTION = "What defense system shot down the drones on Monday?"
 # The first version's fields, and those added beside them (explained quotes, confidence, conflicts).
 ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"} | {"confidence", "threshold", "conflicts"}
 ANSWER_KEYS |= {"searched", "corrections"}  # added in session 18: typing slips
+ANSWER_KEYS |= {"parts"}  # added in session 19: several questions in one message
 QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"} | {"matched", "evidence"}
 MATCH_KEYS = {"word", "start", "end", "similarity"}
 EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}
@@ -94,6 +95,18 @@ def test_ask_response_is_exactly_answer_to_dict(web_client: FlaskClient, web_ass
     expected = web_assistant.ask(QUESTION, top_k=2).to_dict()
     body.pop("took_ms"), expected.pop("took_ms")
     assert body == expected
+
+
+def test_a_message_asking_two_questions_answers_each_in_parts(web_client: FlaskClient) -> None:
+    absent = "What is the boiling point of tungsten in kelvin?"
+    body = ask(web_client, {"question": f"{QUESTION} {absent}", "top_k": 2}).get_json()
+    assert_answer_shape(body)
+    assert [part["question"] for part in body["parts"]] == [QUESTION, absent]
+    for part in body["parts"]:
+        assert_answer_shape(part)
+    assert [part["answered"] for part in body["parts"]] == [True, False]
+    assert body["answered"] is True and body["answer"].startswith(ANSWER_START)
+    assert body["quotes"] == body["parts"][0]["quotes"]
 
 
 def test_quotes_mark_the_question_words_they_hold(web_client: FlaskClient) -> None:

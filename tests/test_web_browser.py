@@ -375,6 +375,16 @@ def test_a_corrected_slip_is_shown_above_the_answer(chat: Page) -> None:
     chat.screenshot("chat-corrected-desktop")
 
 
+def test_a_message_asking_two_questions_gets_two_answers(chat: Page) -> None:
+    chat.ask(QUESTION + " What is the boiling point of tungsten in kelvin?")
+    answer, declined = chat.last(".message--answer"), chat.last(".message--abstain")
+    chat.expect(answer.locator(".message__asked")).to_have_text(QUESTION)
+    chat.expect(answer.locator(".quote--primary blockquote")).to_contain_text("Some 2,500 troops will remain")
+    chat.expect(declined.locator(".message__asked")).to_have_text("What is the boiling point of tungsten in kelvin?")
+    chat.expect(declined).to_contain_text("Not found in the documents")
+    chat.screenshot("chat-two-questions-desktop")
+
+
 def test_an_abstention_is_shown_as_not_found(chat: Page) -> None:
     chat.ask(QUESTION)
     chat.ask("What is the boiling point of tungsten in kelvin?")

@@ -218,6 +218,7 @@ SCHEMAS: dict[str, Any] = {
             "took_ms",
             "searched",
             "corrections",
+            "parts",
         ],
         "additionalProperties": False,
         "properties": {
@@ -242,7 +243,10 @@ SCHEMAS: dict[str, Any] = {
                 },
             },
             "answered": {"type": "boolean", "description": "False when the documents hold no answer."},
-            "answer": {"type": "string", "description": "The best quote, or a not-found message."},
+            "answer": {
+                "type": "string",
+                "description": "The best quote (of each question, for several), or a not-found message.",
+            },
             "quotes": {"type": "array", "items": {"$ref": "#/components/schemas/Quote"}},
             "confidence": {
                 "type": "number",
@@ -258,6 +262,15 @@ SCHEMAS: dict[str, Any] = {
                 "items": {"$ref": "#/components/schemas/Conflict"},
             },
             "took_ms": {"type": "number", "minimum": 0},
+            "parts": {
+                "type": "array",
+                "description": (
+                    'When the message asks several questions ("When was Tesla born? Where did he study?"): '
+                    "each question's own answer, in order, the later ones searched as follow-ups of the one "
+                    "before; quotes then holds their quotes, the first of each question first. Empty for one question."
+                ),
+                "items": {"$ref": "#/components/schemas/Answer"},
+            },
         },
     },
     "Health": {

@@ -73,10 +73,16 @@ class Answer:
     conflicts: list[Any] = field(default_factory=list)  # qa.answer.conflicts.Conflict
     searched: str = ""  # the question as searched: courtesies left out, typing slips corrected ("" = as asked)
     corrections: tuple[tuple[str, str], ...] = ()  # (typed, searched) words
+    # A message asking several questions: each one's own answer, in order (`qa.rank.parts`);
+    # the quotes above are theirs, the first of each answered question first.
+    parts: list[Answer] = field(default_factory=list)
 
     @property
     def answer(self) -> str:
-        """The text to show a person: the best quote, or a plain not-found message."""
+        """The text to show a person: the best quote (of each question asked), or a plain not-found message."""
+        if self.parts:
+            found = dict.fromkeys(part.answer for part in self.parts if part.answered and part.quotes)
+            return " ".join(found) if found else NOT_FOUND
         return self.quotes[0].text if self.answered and self.quotes else NOT_FOUND
 
     def to_dict(self) -> dict[str, Any]:
@@ -91,4 +97,5 @@ class Answer:
             "took_ms": round(self.took_ms, 2),
             "searched": self.searched or self.question,
             "corrections": [{"typed": typed, "searched": fixed} for typed, fixed in self.corrections],
+            "parts": [part.to_dict() for part in self.parts],
         }

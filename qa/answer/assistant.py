@@ -16,6 +16,7 @@ from qa.embed.encoder import Encoder, OnnxEncoder
 from qa.embed.model import model_name
 from qa.errors import BadQuestionError, IndexMismatchError
 from qa.rank.courtesy import without_courtesies
+from qa.rank.parts import split_questions
 from qa.rank.ranker import Query, Ranker, Ranking
 from qa.rank.spelling import Correction, Speller
 from qa.read.document import Document
@@ -152,12 +153,54 @@ class Assistant:
         began = time.perf_counter()
         if not 1 <= top_k <= MAX_TOP_K:
             raise BadQuestionError(f"top_k must be between 1 and {MAX_TOP_K}")
-        answers = []
+        cleaned = [_clean(q) for q in questions]
+        histories = histories or [None] * len(cleaned)
+        parts = [split_questions(q) for q in cleaned]
         with _one_blas_thread():
-            for question, ranking, query in self._rank(questions, histories):
-                answers.append(self._answer(question, ranking, query, top_k))
+            # One question a message (the usual case): encoded together.
+            single = [i for i, p in enumerate(parts) if len(p) == 1]
+            ranked = self._rank([cleaned[i] for i in single], [histories[i] for i in single]) if single else []
+            answers: dict[int, Answer] = {
+                i: self._answer(question, ranking, query, top_k)
+                for i, (question, ranking, query) in zip(single, ranked)
+            }
+            for i, asked in enumerate(parts):
+                if len(asked) > 1:
+                    answers[i] = self._answer_parts(cleaned[i], asked, top_k, histories[i])
         took = (time.perf_counter() - began) * 1000 / max(len(questions), 1)
-        return [replace(a, took_ms=took) for a in answers]
+        return [replace(answers[i], took_ms=took) for i in range(len(cleaned))]
+
+    def _answer_parts(
+        self, question: str, parts: list[str], top_k: int, history: Sequence[Mapping[str, str]] | None
+    ) -> Answer:
+        """A message asking several questions: each answered on its own, a later one as a follow-up."""
+        answers: list[Answer] = []
+        for part in parts:
+            began = time.perf_counter()
+            earlier = [{"question": answers[-1].question, "answer": answers[-1].answer}] if answers else history
+            [(asked, ranking, query)] = self._rank([part], [earlier])
+            answer = self._answer(asked, ranking, query, top_k)
+            answers.append(replace(answer, took_ms=(time.perf_counter() - began) * 1000))
+        quotes, seen = [], set()
+        for rank in range(top_k):  # the first quote of each question, then the second of each, ...
+            for answer in answers:
+                if answer.answered and rank < len(answer.quotes):
+                    quote = answer.quotes[rank]
+                    if (quote.document, quote.start) not in seen:
+                        seen.add((quote.document, quote.start))
+                        quotes.append(quote)
+        return Answer(
+            question,
+            any(a.answered for a in answers),
+            quotes,
+            0.0,
+            max(a.confidence for a in answers),
+            self.min_confidence,
+            conflicts=[c for a in answers for c in a.conflicts],
+            searched=" ".join(a.searched or a.question for a in answers),
+            corrections=tuple(fix for a in answers for fix in a.corrections),
+            parts=answers,
+        )
 
     def ranked(self, question: str, k: int = 10) -> Answer:
         """The best ``k`` quotes in order, none dropped, and whether the question would be answered (for evaluation)."""
@@ -186,7 +229,7 @@ class Assistant:
         self, questions: Sequence[str], histories: Sequence[Sequence[Mapping[str, str]] | None] | None
     ) -> list[tuple[str, Ranking, Query]]:
         questions = [_clean(q) for q in questions]
-        histories = histories or [None] * len(questions)
+        histories = list(histories or [None] * len(questions))
         # Greetings, requests and thanks are left out; typing slips are corrected against the
         # documents' words (the answer says so).
         searched: list[Correction] = [self.speller.correct(without_courtesies(q)) for q in questions]

@@ -310,10 +310,17 @@
     return line;
   }
 
-  function addAnswer(answer) {
+  // `asked`: the question this answers, when the message asked several (answer.parts).
+  function addAnswer(answer, asked) {
+    if (Array.isArray(answer.parts) && answer.parts.length > 1) {
+      const items = answer.parts.map((part) => addAnswer(part, typeof part.question === "string" ? part.question : ""));
+      scrollToStart(items[0]);
+      return items[0];
+    }
     const searched = searchedNode(answer);
     if (!answer.answered) {
       const item = addMessage("abstain", "Assistant");
+      if (asked) item.appendChild(el("p", "message__asked", asked));
       if (searched) item.appendChild(searched);
       item.appendChild(el("p", "message__title", "Not found in the documents"));
       item.appendChild(
@@ -325,9 +332,10 @@
         );
       }
       scrollToEnd(item);
-      return;
+      return item;
     }
     const item = addMessage("answer", "Assistant");
+    if (asked) item.appendChild(el("p", "message__asked", asked));
     if (searched) item.appendChild(searched);
     const [first, ...others] = answer.quotes;
     item.appendChild(quoteNode(first, true, answer));
@@ -343,6 +351,7 @@
     if (isNumber(answer.confidence)) meta.unshift("Confidence " + percent(answer.confidence));
     item.appendChild(el("p", "message__meta", meta.join(" · ")));
     scrollToStart(item);
+    return item;
   }
 
   // An error: what happened in plain words, and the server's own reason below it when there is one.
