@@ -31,6 +31,13 @@ def test_each_question_of_a_message_is_answered(assistant: Assistant) -> None:
     assert body["parts"][0]["parts"] == [] and body["parts"][0]["quotes"][0]["text"] == troops
 
 
+def test_two_questions_joined_by_and_are_answered_each(assistant: Assistant) -> None:
+    answer = assistant.ask("How many troops will remain in Iraq and who was killed by the 2020 drone strike?")
+    assert [part.question for part in answer.parts] == [TROOPS, "who was killed by the 2020 drone strike?"]
+    assert answer.parts[0].quotes[0].text.startswith("Some 2,500 troops will remain")
+    assert "killed Gen. Qassim Soleimani" in answer.parts[1].quotes[0].text
+
+
 def test_searched_whole_one_answer_is_lost(assistant: Assistant, monkeypatch: pytest.MonkeyPatch) -> None:
     """What splitting is for: one ranking of both questions' words shows one answer."""
     split = assistant.ask(f"{TROOPS} {KILLED}", top_k=1)
@@ -69,6 +76,21 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
     [
         ("When was Tesla born? Where did he study?", ["When was Tesla born?", "Where did he study?"]),
         ("What is X?? What is Y?", ["What is X??", "What is Y?"]),
+        # A second question joined by "and", told by its question word and verb.
+        ("When was Tesla born and where did he study?", ["When was Tesla born?", "where did he study?"]),
+        (
+            "When did the war start and how many soldiers were killed?",
+            ["When did the war start?", "how many soldiers were killed?"],
+        ),
+        (
+            "Southern California is known for tourism and what other trait?",
+            ["Southern California is known for tourism and what other trait?"],
+        ),
+        (
+            "British commentators include Darren Fletcher and who else?",
+            ["British commentators include Darren Fletcher and who else?"],
+        ),
+        ("Who won and where was it?", ["Who won and where was it?"]),
         # One question: a fragment or a thanks leans on the question before it.
         ("Who won the game? And when?", ["Who won the game? And when?"]),
         ("Who won Super Bowl 50? Thanks!", ["Who won Super Bowl 50? Thanks!"]),
