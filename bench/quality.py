@@ -328,7 +328,8 @@ def two_in_one(assistant: Assistant, baselines: Sequence[tuple[str, System]], la
     Pairs drawn at random (seed 0) from the SQuAD questions of one article, asked one after
     the other ("When was he born? Where did he study?": 300 pairs) or joined by "and"
     ("When was he born and where did he study?": the pairs whose second question opens with
-    a question word and a verb, from 1,000 drawn). Ours answers each question with one
+    a question word and a verb, from 1,000 drawn), also without the question mark when the
+    first opens so too ("when was he born and where did he study"). Ours answers each question with one
     quote (top_k=1); searched whole, and for the baselines, the first two quotes count.
     """
     import qa.answer.assistant as module
@@ -346,6 +347,11 @@ def two_in_one(assistant: Assistant, baselines: Sequence[tuple[str, System]], la
             (a, b, f"{a.question.rstrip(' ?')} and {b.question[:1].lower()}{b.question[1:]}")
             for a, b in drawn
             if asking.match(b.question.lower()) and a.question.rstrip().endswith("?")
+        ],
+        'joined by "and", no question mark': [
+            (a, b, f"{a.question.rstrip(' ?')} and {b.question[:1].lower()}{b.question[1:].rstrip(' ?')}")
+            for a, b in drawn
+            if asking.match(b.question.lower()) and asking.match(a.question.lower())
         ],
     }
 

@@ -91,6 +91,9 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
             ["British commentators include Darren Fletcher and who else?"],
         ),
         ("Who won and where was it?", ["Who won and where was it?"]),
+        # Typed as into a search box: split at "and" only, when it opens as a question.
+        ("who won the game and where was it played", ["who won the game", "where was it played"]),
+        ("I know who won the game and where it was played", ["I know who won the game and where it was played"]),
         # One question: a fragment or a thanks leans on the question before it.
         ("Who won the game? And when?", ["Who won the game? And when?"]),
         ("Who won Super Bowl 50? Thanks!", ["Who won Super Bowl 50? Thanks!"]),

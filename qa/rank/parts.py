@@ -7,7 +7,8 @@ message"). A later question that points back ("he") is searched with the one bef
 as a follow-up is.
 
 A question mark ends a question, and so does "and" before a question word and a verb
-("When was he born and where did he study?"; not "... and what other trait?"). A question
+("When was he born and where did he study?"; not "... and what other trait?"), also in a
+message without a question mark that opens as a question does. A question
 needs `MIN_WORDS` words of its own (courtesies aside): "Who won? And when?" and "Who won?
 Thanks!" stay one question, and so does "I read about Tesla. When was he born?".
 """
@@ -27,6 +28,9 @@ MIN_WORDS = 3
 _END = re.compile(r"\?[?!]*[\"'”’)\]]*(?=\s)")
 _ASKS = re.compile(r"\?[?!]*[\"'”’)\]]*$")
 _WORD = re.compile(r"\w+")
+_QUESTION_WORD = re.compile(
+    r"(?:who|what|when|where|which|why|whose|whom|how|is|are|was|were|do|does|did|can|could)\b", re.I
+)
 # "… and where did he study?": a second question joined by "and", told by its question word
 # and verb ("and what other trait?" and "and who else?" complete a list: they stay).
 _AUX = r"(?:did|does|do|is|are|was|were|can|could|will|would|has|have|had|should|may|might)"
@@ -44,7 +48,6 @@ def split_questions(text: str) -> list[str]:
         pieces.append(text[at : match.end()].strip())
         at = match.end()
     pieces.append(text[at:].strip())
-    pieces = [joined for piece in pieces for joined in _split_at_and(piece)]
     parts: list[str] = []
     for piece in filter(None, pieces):
         asks = _ASKS.search(piece) is not None and len(_WORD.findall(without_courtesies(piece))) >= MIN_WORDS
@@ -54,17 +57,22 @@ def split_questions(text: str) -> list[str]:
             parts.append(piece)
     if len(parts) > 1 and len(_WORD.findall(without_courtesies(parts[0]))) < MIN_WORDS:
         parts[:2] = [f"{parts[0]} {parts[1]}"]  # "Hi? Who won?"
+    # A message without a question mark, typed as into a search box, is split only at "and".
+    if len(parts) == 1 and "?" not in text and not _QUESTION_WORD.match(without_courtesies(text)):
+        return parts
+    parts = [question for part in parts for question in _split_at_and(part)]
     if len(parts) > MAX_PARTS:
         parts[MAX_PARTS - 1 :] = [" ".join(parts[MAX_PARTS - 1 :])]
     return parts
 
 
-def _split_at_and(piece: str) -> list[str]:
-    """The questions of "When was he born and where did he study?", each with its question mark."""
-    match = _AND_ASKS.search(piece)
-    if match is None or not _ASKS.search(piece):
-        return [piece]
-    first, rest = piece[: match.start()].strip(), piece[match.end() :].strip()
+def _split_at_and(part: str) -> list[str]:
+    """The questions of "When was he born and where did he study?", each with the part's question mark."""
+    match = _AND_ASKS.search(part)
+    if match is None:
+        return [part]
+    first, rest = part[: match.start()].strip(), part[match.end() :].strip()
     if min(len(_WORD.findall(without_courtesies(first))), len(_WORD.findall(rest))) < MIN_WORDS:
-        return [piece]
-    return [f"{first}?", *_split_at_and(rest)]
+        return [part]
+    mark = "?" if _ASKS.search(part) else ""
+    return [f"{first}{mark}", *_split_at_and(rest)]
