@@ -106,9 +106,9 @@ def unaccented(labels: Sequence[Labelled]) -> list[Labelled]:
     return out
 
 
-# Courtesies around a question, as people write to a chat page: three batches of wrappers.
-# The first was written with `qa.rank.courtesy`; the second afterwards (measured, then half
-# of it found missing from the rule, which was widened); the third after that, unseen by it.
+# Courtesies around a question, as people write to a chat page: four batches of wrappers.
+# The first was written with `qa.rank.courtesy`; each later one after the rule, measured
+# unseen, then used to widen it (the second and third); the fourth is still unseen.
 POLITE_WITH = (
     "Can you tell me {q}",
     "I'd like to know {q}",
@@ -146,6 +146,18 @@ POLITE_UNSEEN = (
     "Need help: {q}",
     "Hello! Could you let me know {q}",
     "{Q} Thx",
+)
+POLITE_FRESH = (
+    "Hey, so {q}",
+    "Good evening, I'm curious: {q}",
+    "hello {q}",
+    "Could you help me with something? {Q}",
+    "{Q} I'd really appreciate it.",
+    "Pardon the interruption, {q}",
+    "I'm hoping you can tell me {q}",
+    "Dear assistant, {q}",
+    "Quick one: {q}",
+    "{Q} Thanks so much for your help!",
 )
 
 
@@ -450,7 +462,8 @@ def main() -> None:
             for batch, wrappers in (
                 ("written with the rule", POLITE_WITH),
                 ("written after it (rule widened since)", POLITE_AFTER),
-                ("unseen by the rule", POLITE_UNSEEN),
+                ("written after the widened rule (widened again since)", POLITE_UNSEEN),
+                ("unseen by the rule", POLITE_FRESH),
             )
         ),
         (

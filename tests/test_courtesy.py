@@ -49,6 +49,10 @@ def test_searched_with_its_courtesies_the_question_is_declined(
         ("Would you mind telling me who won", "who won"),
         ("Just curious, who won", "who won"),
         ("Thanks! And when was that?", "And when was that?"),
+        ("Who won? Thanks so much for all the help!", "Who won?"),
+        ("Could you help me with something? Who won?", "Who won?"),
+        ("For my homework: who won?", "who won?"),
+        ("Can I ask who won?", "who won?"),
         ("Great, what about the second one?", "what about the second one?"),
         # Nothing but courtesy: searched as typed.
         ("Thanks!", "Thanks!"),

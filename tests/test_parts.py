@@ -97,6 +97,10 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
         # One question: a fragment or a thanks leans on the question before it.
         ("Who won the game? And when?", ["Who won the game? And when?"]),
         ("Who won Super Bowl 50? Thanks!", ["Who won Super Bowl 50? Thanks!"]),
+        (
+            "Could you help me with something? Who won the game?",
+            ["Could you help me with something? Who won the game?"],
+        ),
         ("Who won? Where was it played?", ["Who won? Where was it played?"]),
         # Only a question mark ends a question.
         ("I read about Tesla. When was he born?", ["I read about Tesla. When was he born?"]),

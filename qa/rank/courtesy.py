@@ -25,9 +25,10 @@ _ASKING = (
 _OPENINGS = [
     # Greetings and interjections.
     # (followed by punctuation or the question's first word: "hello world" is no greeting)
-    r"(?:hi|hello|hey|hiya|howdy|greetings|good (?:morning|afternoon|evening))"
+    r"(?:hi|hello|hey|hiya|howdy|yo|greetings|(?:good )?(?:morning|afternoon|evening))"
     r"(?: there| all| everyone| folks| team)?(?:\s*[,.!:;]+\s*|\s+(?=" + _ASKING + r"\b))",
     r"(?:ok|okay|um+|uh+|hm+|so|well|alright|right)\s*[,.!:;]+\s*",
+    r"(?:ok|okay|alright|right) so\b[\s,.!:;]*",
     # Thanks for the last answer, before the next question ("Thanks! And when was that?").
     r"(?:(?:many )?thanks?(?: you)?|thx|great|cool|nice|perfect|awesome|got it|i see)(?: so much| a lot)?"
     r"\s*[,.!:;]+\s*",
@@ -37,9 +38,14 @@ _OPENINGS = [
     r"(?:sorry|apologies|excuse me|pardon me)(?:(?: to (?:bother|trouble|disturb) you| for (?:the|a|this|my) "
     r"(?:\w+ )?question| if this is (?:a )?(?:\w+ )?question)\s*[,.!:;]*|\s*[,.!:;]+)\s*(?:but\s+)?",
     r"(?:just |i'?m just )?(?:curious|wondering)\s*[,.!:;]+\s*",
-    r"(?:help|urgent)\s*[!:]+\s*",
+    r"(?:(?:i )?need (?:some |your )?help|help(?: me)?(?: out)?(?: please)?|urgent)\s*[!:,.]+\s*",
+    r"(?:just (?:curious|wondering)|out of curiosity|for (?:my )?(?:homework|class|a quiz|an essay|work))"
+    r"\s*[,.!:;-]*\s*(?:but\s+)?",
+    r"(?:can|may|could) i ask(?: you)?(?: something| a question)?\s*[,.!:;?]*\s*",
     # Requests: "can you tell me", "could you please explain", "would you let me know".
     rf"{_PLEASE}?\s*(?:would|do) (?:you|u) mind (?:telling|showing|explaining to) {_ME}\s+",
+    rf"(?:can|could|would) (?:you|u|someone|anyone) help {_ME}(?: out| with (?:something|a question|this))?"
+    r"\s*[?,.!:;]+\s*",
     rf"(?:any|is there (?:any|a)) chance (?:you|u|someone|anyone) (?:could|can|would|might)? ?"
     rf"(?:know|tell {_ME}|explain)\s+",
     rf"{_PLEASE}?\s*(?:can|could|would|will|can't|won't) (?:you|u|someone|anyone|somebody)\s+{_PLEASE}?\s*"
@@ -50,7 +56,9 @@ _OPENINGS = [
     rf"i'?(?:d| would) (?:like|love) to (?:know|understand|find out|learn)|i (?:want|need|wish|wanted|needed) to "
     rf"(?:know|understand|find out|learn)|i'?m (?:wondering|curious)(?: about)?|i am (?:wondering|curious)"
     rf"(?: about)?|i was (?:wondering|curious)(?: about)?|i wonder|tell {_ME}|{_PLEASE} (?:tell|show|remind) {_ME}|"
-    rf"{_PLEASE} explain|remind {_ME}|let {_ME} know|help {_ME} (?:understand|find out|figure out))\b[\s,:]*",
+    rf"{_PLEASE} explain|remind {_ME}|let {_ME} know|help {_ME} (?:understand|find out|figure out)|"
+    r"i'?(?:m| am) (?:trying|looking) to (?:figure out|find out|understand|learn|know)|"
+    r"i'?ve (?:always )?been wondering|i'?ve been trying to (?:figure out|find out|understand))\b[\s,:]*",
     r"(?:if|whether) (?:you|u) (?:could|can|would|might) (?:tell|show|explain to) {_ME}\s+".replace("{_ME}", _ME),
     r"what (?:can|could|do) (?:you|u) (?:tell {_ME}|say|know) about\s+".replace("{_ME}", _ME),
     rf"{_PLEASE}\b[\s,:]*",
@@ -61,8 +69,10 @@ _OPENING = re.compile("^(?:" + "|".join(_OPENINGS) + ")", re.IGNORECASE)
 # "the sitcom Cheers" keep their titles).
 _CLOSING = re.compile(
     r"(?:(?<=[?.!,;:])\s*|(?<!\s)\s+(?=please|pls|plz|thx))"
-    r"(?:(?:many )?thanks?(?: you)?|thx|cheers|much appreciated|(?:i'?d )?appreciate (?:it|any help)|please|pls|plz)"
-    r"(?: (?:so|very) much| a lot| in advance| again| for (?:your|the|any) help)?[\s.!:)(-]*$",
+    r"(?:(?:many )?thanks?(?: you)?|thx|tia|cheers|much appreciated|(?:i'?d |i )?appreciate (?:it|any help|your help)"
+    r"|any (?:help|ideas?|pointers)(?: (?:would be|is|are))?(?: (?:much |greatly )?appreciated| welcome)?"
+    r"|please(?: and thank you)?|pls|plz)"
+    r"(?: (?:so|very|really) much| a lot| in advance| again| for (?:your|the|any|all the) help){0,3}[\s.!:)(-]*$",
     re.IGNORECASE,
 )
 _CONTENT = re.compile(r"\w{2,}")
@@ -70,10 +80,20 @@ _CONTENT = re.compile(r"\w{2,}")
 
 def without_courtesies(question: str) -> str:
     """The question with greetings, requests and thanks at its ends removed (as typed if nothing is left)."""
+    text = _stripped(question)
+    return text if _CONTENT.search(text) else question
+
+
+def only_courtesy(text: str) -> bool:
+    """True for "Thanks!", "Hi there," or "Could you help me with something?": nothing to search."""
+    return _CONTENT.search(_stripped(text)) is None
+
+
+def _stripped(question: str) -> str:
     text = question.strip()
     for _ in range(8):  # every opening once, in any order; the bound keeps a hostile input cheap
         shorter = _CLOSING.sub("", _OPENING.sub("", text, count=1), count=1).strip().rstrip(",;:-").rstrip()
         if shorter == text:
             break
         text = shorter
-    return text if _CONTENT.search(text) else question
+    return text

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from qa.rank.courtesy import without_courtesies
+from qa.rank.courtesy import only_courtesy, without_courtesies
 
 # At most this many questions a message; the rest is asked with the last.
 MAX_PARTS = 3
@@ -55,8 +55,9 @@ def split_questions(text: str) -> list[str]:
             parts[-1] = f"{parts[-1]} {piece}"  # a fragment, a thanks or a last line without "?"
         else:
             parts.append(piece)
-    if len(parts) > 1 and len(_WORD.findall(without_courtesies(parts[0]))) < MIN_WORDS:
-        parts[:2] = [f"{parts[0]} {parts[1]}"]  # "Hi? Who won?"
+    first = parts[0] if parts else ""
+    if len(parts) > 1 and (only_courtesy(first) or len(_WORD.findall(without_courtesies(first))) < MIN_WORDS):
+        parts[:2] = [f"{parts[0]} {parts[1]}"]  # "Hi? Who won?", "Could you help me with something? Who won?"
     # A message without a question mark, typed as into a search box, is split only at "and".
     if len(parts) == 1 and "?" not in text and not _QUESTION_WORD.match(without_courtesies(text)):
         return parts
