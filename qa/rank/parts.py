@@ -25,8 +25,8 @@ MAX_PARTS = 3
 MIN_WORDS = 3
 
 # A question mark and what may close the question after it ('?"', "?)"), then a space.
-_END = re.compile(r"\?[?!]*[\"'”’)\]]*(?=\s)")
-_ASKS = re.compile(r"\?[?!]*[\"'”’)\]]*$")
+_END = re.compile(r"(?<![?!])\?[?!]*+[\"'”’)\]]*+(?=\s)")  # once a run of marks: linear
+_ASKS = re.compile(r"(?<![?!])\?[?!]*+[\"'”’)\]]*+$")
 _WORD = re.compile(r"\w+")
 _QUESTION_WORD = re.compile(
     r"(?:who|what|when|where|which|why|whose|whom|how|is|are|was|were|do|does|did|can|could)\b", re.I
