@@ -48,8 +48,10 @@ for _c in map(chr, range(0xC0, 0x180)):
         _ACCENTED[_base] = _ACCENTED.get(_base, "") + _c
 for _base, _c in (("o", "ø"), ("l", "ł"), ("d", "đ")):
     _ACCENTED[_base] += _c
-# Letters accented in one word that a user may type bare ("Dvořák": two).
-_MAX_ACCENTS = 2
+# A name typed bare may lack two accents ("Dvořák", "Janáček"): short names have two, long
+# words one; beyond this length only one letter is tried (a 24-letter word's pairs are
+# 27,000 candidates: eight such words took 3 s).
+_TWO_ACCENTS_UP_TO = 10
 # A typist makes a slip or two in a question; one with more unknown words than this is in
 # another language, code or gibberish, and guessing each word would replace the question
 # (and cost a second of candidates): it is searched as typed.
@@ -121,7 +123,8 @@ class Speller:
             return Correction(question)
         # Accents first, English word or not: the documents' "résumé" is the word typed (the
         # model's word pieces already read it as "resume"; only the BM25 terms differ).
-        better = {int(i): self._most_used(_accents(typed[i])) for i in np.flatnonzero(unknown)}
+        twice = unknown.sum() <= MAX_SLIPS  # pairs of accents cost thousands of candidates a word
+        better = {int(i): self._accented(typed[i], twice) for i in np.flatnonzero(unknown)}
         slips = [i for i, b in better.items() if b is None and not self.dictionary.holds([typed[i]])[0]]
         if slips and len(slips) <= MAX_SLIPS and self.dictionary.words():
             better.update({i: self._most_used(_edits(typed[i])) for i in slips})
@@ -139,6 +142,12 @@ class Speller:
         terms = stems(words)
         keys = np.fromiter((term_key(t) for t in terms), dtype=np.uint64, count=len(terms))
         return terms, np.asarray(self.term_counts(keys), dtype=np.int64)
+
+    def _accented(self, word: str, twice: bool) -> str | None:
+        """The documents' form of ``word`` with accents: one letter accented, else two in a short word."""
+        return self._most_used(_accents(word)) or (
+            self._most_used(_accents(word, twice=True)) if twice and len(word) <= _TWO_ACCENTS_UP_TO else None
+        )
 
     def _most_used(self, candidates: list[str]) -> str | None:
         if not candidates:
@@ -160,12 +169,12 @@ def _may_be_a_slip(word: str) -> bool:
     return word[1:].islower() and len(word) <= 24 and word.lower() not in STOPWORDS
 
 
-def _accents(word: str) -> list[str]:
-    """``word`` with one or two of its letters accented ("beyonce" → "beyoncé", ...)."""
-    out = [word]
-    for _ in range(_MAX_ACCENTS):
+def _accents(word: str, twice: bool = False) -> list[str]:
+    """``word`` with one of its letters accented ("beyonce" → "beyoncé"), or with one or two when ``twice``."""
+    out = [word[:i] + a + word[i + 1 :] for i, c in enumerate(word) for a in _ACCENTED.get(c, "")]
+    if twice:
         out += [w[:i] + a + w[i + 1 :] for w in out for i, c in enumerate(w) for a in _ACCENTED.get(c, "")]
-    return sorted(set(out) - {word})
+    return sorted(set(out))
 
 
 def _edits(word: str) -> list[str]:
