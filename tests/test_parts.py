@@ -91,6 +91,7 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
             ["British commentators include Darren Fletcher and who else?"],
         ),
         ("Who won and where was it?", ["Who won and where was it?"]),
+        ("Who won the game and where was it? Thanks!", ["Who won the game?", "where was it? Thanks!"]),
         # Typed as into a search box: split at "and" only, when it opens as a question.
         ("who won the game and where was it played", ["who won the game", "where was it played"]),
         ("I know who won the game and where it was played", ["I know who won the game and where it was played"]),

@@ -75,5 +75,5 @@ def _split_at_and(part: str) -> list[str]:
     first, rest = part[: match.start()].strip(), part[match.end() :].strip()
     if min(len(_WORD.findall(without_courtesies(first))), len(_WORD.findall(rest))) < MIN_WORDS:
         return [part]
-    mark = "?" if _ASKS.search(part) else ""
+    mark = "?" if "?" in part else ""
     return [f"{first}{mark}", *_split_at_and(rest)]
