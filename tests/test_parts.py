@@ -97,7 +97,7 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
         ("I know who won the game and where it was played", ["I know who won the game and where it was played"]),
         # One question: a fragment or a thanks leans on the question before it.
         ("Who won the game? And when?", ["Who won the game? And when?"]),
-        ("Who won Super Bowl 50? Thanks!", ["Who won Super Bowl 50? Thanks!"]),
+        ("Who won the 2016 cup final? Thanks!", ["Who won the 2016 cup final? Thanks!"]),
         (
             "Could you help me with something? Who won the game?",
             ["Could you help me with something? Who won the game?"],
@@ -105,7 +105,7 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
         ("Who won? Where was it played?", ["Who won? Where was it played?"]),
         # Only a question mark ends a question.
         ("I read about Tesla. When was he born?", ["I read about Tesla. When was he born?"]),
-        ("Who won Super Bowl 50? where was it played", ["Who won Super Bowl 50? where was it played"]),
+        ("Who won the 2016 cup final? where was it played", ["Who won the 2016 cup final? where was it played"]),
         ("who won the game?where was it played?", ["who won the game?where was it played?"]),
         ("What does os.path.join(a, b) do?", ["What does os.path.join(a, b) do?"]),
     ],
