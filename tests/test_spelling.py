@@ -81,3 +81,17 @@ def test_a_name_typed_without_its_accents_is_searched_with_them(tmp_path, encode
     # Accents are no slip: an English word typed bare is the page's word with them.
     assert speller.correct("who sent her resume").text == "who sent her résumé"
     assert speller.correct("who sent her resume to rome").text == "who sent her résumé to rome"
+
+
+def test_a_hostile_question_costs_a_bounded_number_of_lookups() -> None:
+    """Eight long runs of vowels: pairs of accents in every word were 220,000 candidate lookups (3 s)."""
+    asked: list[int] = []
+
+    def term_counts(keys: np.ndarray) -> np.ndarray:
+        asked.append(len(keys))
+        return np.zeros(len(keys), dtype=np.int64)
+
+    vowels = "aeiou" * 5
+    question = " ".join(vowels[i : i + 24] for i in range(8))
+    assert Speller(term_counts).correct(question).text == question
+    assert sum(asked) < 5_000
