@@ -50,13 +50,13 @@ def split_questions(text: str) -> list[str]:
     pieces.append(text[at:].strip())
     parts: list[str] = []
     for piece in filter(None, pieces):
-        asks = _ASKS.search(piece) is not None and len(_WORD.findall(without_courtesies(piece))) >= MIN_WORDS
+        asks = _ASKS.search(piece) is not None and _own_words(piece) >= MIN_WORDS
         if parts and not asks:
             parts[-1] = f"{parts[-1]} {piece}"  # a fragment, a thanks or a last line without "?"
         else:
             parts.append(piece)
     first = parts[0] if parts else ""
-    if len(parts) > 1 and (only_courtesy(first) or len(_WORD.findall(without_courtesies(first))) < MIN_WORDS):
+    if len(parts) > 1 and (only_courtesy(first) or _own_words(first) < MIN_WORDS):
         parts[:2] = [f"{parts[0]} {parts[1]}"]  # "Hi? Who won?", "Could you help me with something? Who won?"
     # A message without a question mark, typed as into a search box, is split only at "and".
     if len(parts) == 1 and "?" not in text and not _QUESTION_WORD.match(without_courtesies(text)):
@@ -73,7 +73,12 @@ def _split_at_and(part: str) -> list[str]:
     if match is None:
         return [part]
     first, rest = part[: match.start()].strip(), part[match.end() :].strip()
-    if min(len(_WORD.findall(without_courtesies(first))), len(_WORD.findall(rest))) < MIN_WORDS:
+    if min(_own_words(first), len(_WORD.findall(rest))) < MIN_WORDS:
         return [part]
     mark = "?" if "?" in part else ""
     return [f"{first}{mark}", *_split_at_and(rest)]
+
+
+def _own_words(text: str) -> int:
+    """How many words ``text`` has, courtesies aside."""
+    return len(_WORD.findall(without_courtesies(text)))

@@ -39,15 +39,20 @@ from qa.split.terms import STOPWORDS, stems, term_key
 
 _WORD = re.compile(r"(?<![\w'./@])[A-Za-z]{4,}(?![\w/@]|\.\w)")
 _LETTERS = string.ascii_lowercase
+
+
 # Each letter's accented forms in Latin-1 and Latin Extended-A ("e": "èéêëēĕėęě"; not the
 # ligatures "ĳ", "ŀ", "ſ"), plus the three that carry a stroke rather than an accent.
-_ACCENTED: dict[str, str] = {}
-for _c in map(chr, range(0xC0, 0x180)):
-    _base = unicodedata.normalize("NFKD", _c)[0]
-    if _c.islower() and _c not in "ĳŀſ" and _base != _c and _base in _LETTERS:
-        _ACCENTED[_base] = _ACCENTED.get(_base, "") + _c
-for _base, _c in (("o", "ø"), ("l", "ł"), ("d", "đ")):
-    _ACCENTED[_base] += _c
+def _accented_forms() -> dict[str, str]:
+    forms: dict[str, str] = {"o": "ø", "l": "ł", "d": "đ"}
+    for c in map(chr, range(0xC0, 0x180)):
+        base = unicodedata.normalize("NFKD", c)[0]
+        if c.islower() and c not in "ĳŀſ" and base != c and base in _LETTERS:
+            forms[base] = forms.get(base, "") + c
+    return forms
+
+
+_ACCENTED = _accented_forms()
 # A name typed bare may lack two accents ("Dvořák", "Janáček"): short names have two, long
 # words one; beyond this length only one letter is tried (a 24-letter word's pairs are
 # 27,000 candidates: eight such words took 3 s).
