@@ -171,6 +171,52 @@ def polite(labels: Sequence[Labelled], wrappers: Sequence[str], seed: int = 0) -
     return out
 
 
+# SQuAD questions asked as commands ("Name the ...", "Explain how ..."), by the kind of
+# question; three batches: the first written before `qa.rank.courtesy` took commands, the
+# second before it was widened after the first, the third after that, each measured unseen
+# and then used to widen the rule (BENCHMARKS.md, "Commands").
+_KINDS = (
+    ("thing", re.compile(r"(?i)^(?:what|which) (?:is|was|are|were) ((?:the|a|an) .+)$")),
+    ("how", re.compile(r"(?i)^((?:how|why) .+)$")),
+    ("who", re.compile(r"(?i)^who (.+)$")),
+    ("when", re.compile(r"(?i)^((?:when|where) .+)$")),
+)
+COMMANDS_FIRST = {
+    "thing": ("Name {0}.", "Give me {0}.", "Find {0}.", "State {0}.", "Identify {0}."),
+    "how": ("Explain {0}.", "Describe {0}."),
+    "who": ("Name the person who {0}.", "Identify who {0}.", "Find out who {0}."),
+    "when": ("Find out {0}.", "Explain {0}.", "Look up {0}."),
+}
+COMMANDS_SECOND = {
+    "thing": ("Tell me {0}.", "I need {0}.", "Look up {0}.", "Show me {0}.", "Please give {0}.", "Provide {0}."),
+    "how": ("Clarify {0}.", "Walk me through {0}.", "Tell me {0}."),
+    "who": ("Say who {0}.", "Determine who {0}.", "Name who {0}.", "Tell me who {0}."),
+    "when": ("Check {0}.", "Tell me {0}.", "Work out {0}."),
+}
+COMMANDS_THIRD = {
+    "thing": ("Could you name {0}.", "I want {0}.", "Tell us {0}.", "Get me {0}.", "Please state {0}.", "Pull up {0}."),
+    "how": ("Explain to me {0}.", "Help me understand {0}.", "Describe briefly {0}.", "Break down {0}."),
+    "who": ("Find who {0}.", "Figure out who {0}.", "Tell me the person who {0}.", "Name the one who {0}."),
+    "when": ("Explain to me {0}.", "Find {0}.", "Remind me {0}.", "Look into {0}."),
+}
+
+
+def commands(labels: Sequence[Labelled], templates: dict[str, tuple[str, ...]], seed: int = 0) -> list[Labelled]:
+    """The questions of a kind a command can ask ("Who won?" → "Find out who won."), asked that way."""
+    rng = random.Random(seed)
+    out = []
+    for label in labels:
+        text = label.question.strip().rstrip("?").strip()
+        for kind, pattern in _KINDS:
+            match = pattern.match(text)
+            if match:
+                rest = match.group(1)
+                rest = rest[:1].lower() + rest[1:] if kind in ("how", "when") else rest
+                out.append(replace(label, question=rng.choice(templates[kind]).format(rest), kind="command"))
+                break
+    return out
+
+
 def ours_with_courtesies(assistant: Assistant) -> System:
     """Ours searching the question whole, greetings and thanks included."""
     import qa.answer.assistant as module
@@ -466,6 +512,14 @@ def main() -> None:
                 ("unseen by the rule", POLITE_FRESH),
             )
         ),
+        *(
+            (f"SQuAD questions asked as commands, {batch}", commands(squad_labels(questions), templates))
+            for batch, templates in (
+                ("first batch (written before the rule)", COMMANDS_FIRST),
+                ("second batch (unseen by the first rule)", COMMANDS_SECOND),
+                ("third batch (unseen by the second rule)", COMMANDS_THIRD),
+            )
+        ),
         (
             "questions with an accented letter, typed without accents (all styles)",
             unaccented(squad_labels(questions) + paraphrased(questions) + search(articles)),
@@ -504,7 +558,7 @@ def main() -> None:
             extra = []
             if "typing slip" in title or "without accents" in title:
                 extra = [("ours, searched as typed", ours_as_typed(assistant))]
-            elif "politely" in title:
+            elif "politely" in title or "as commands" in title:
                 extra = [("ours, courtesies searched too", ours_with_courtesies(assistant))]
             for name, system in systems[:1] + extra + systems[1:]:
                 results = system(answerable)

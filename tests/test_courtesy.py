@@ -34,6 +34,24 @@ def test_searched_with_its_courtesies_the_question_is_declined(
 
 
 @pytest.mark.parametrize(
+    ("command", "searched", "answer"),
+    [
+        ("Identify the people killed by the U.S. strike", "the people killed by the U.S. strike", "The 2020 U.S."),
+        ("Describe what was painted on the drone", "what was painted on the drone", "No group claimed"),
+    ],
+)
+def test_a_question_asked_as_a_command_is_answered(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch, command: str, searched: str, answer: str
+) -> None:
+    """Searched with its verb ("identify", "describe": words no document uses), it is declined."""
+    asked = assistant.ask(command)
+    assert asked.searched == searched
+    assert asked.answered and asked.quotes[0].text.startswith(answer)
+    monkeypatch.setattr(assistant_module, "without_courtesies", lambda question: question)
+    assert not assistant.ask(command).answered
+
+
+@pytest.mark.parametrize(
     ("question", "searched"),
     [
         ("Hi how many troops will remain", "how many troops will remain"),
@@ -54,6 +72,21 @@ def test_searched_with_its_courtesies_the_question_is_declined(
         ("For my homework: who won?", "who won?"),
         ("Can I ask who won?", "who won?"),
         ("Great, what about the second one?", "what about the second one?"),
+        # Commands: the verb frames a question word or what is asked for.
+        ("Explain how glaciers form.", "how glaciers form."),
+        ("Describe briefly why the war started", "why the war started"),
+        ("Find out who won", "who won"),
+        ("Name the person who won", "who won"),
+        ("Give me the final score.", "the final score."),
+        ("Could you name the largest city?", "the largest city?"),
+        ("Walk me through how a bill becomes law", "how a bill becomes law"),
+        # ... but not a verb that is what the user asks how to do.
+        ("list all databases", "list all databases"),
+        ("Could you list all databases", "list all databases"),
+        ("Find the config file", "Find the config file"),
+        ("Show the tables", "Show the tables"),
+        ("explain analyze output", "explain analyze output"),
+        ("Name of the president?", "Name of the president?"),
         # Nothing but courtesy: searched as typed.
         ("Thanks!", "Thanks!"),
         ("Hi!", "Hi!"),

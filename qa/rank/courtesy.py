@@ -1,10 +1,13 @@
 """Courtesies around a question, left out of the search: "Hi! Can you tell me …? Thanks!".
 
+And the commands a question is asked with: "Explain how …", "Name the …", "Find out who …".
+
 People write to a chat page as they would to a colleague. The words of a greeting, a
 request or a thanks are rare in most documents, so BM25 and the word-piece match weigh
 them heavily (by their rarity) and look for sentences that hold "tell", "wondering" or
 "thanks": with such words around them, SQuAD questions found the answer first 4 points
-less often and were declined more (BENCHMARKS.md, "Courtesies"). Only whole phrases at
+less often and were declined more (BENCHMARKS.md, "Courtesies"); asked as commands, 3 to 4
+points less ("Commands"). Only whole phrases at
 the start or the end of a question are removed, never a word inside it, and a question
 that is nothing but courtesy is searched as typed.
 """
@@ -62,6 +65,21 @@ _OPENINGS = [
     r"(?:if|whether) (?:you|u) (?:could|can|would|might) (?:tell|show|explain to) {_ME}\s+".replace("{_ME}", _ME),
     r"what (?:can|could|do) (?:you|u) (?:tell {_ME}|say|know) about\s+".replace("{_ME}", _ME),
     rf"{_PLEASE}\b[\s,:]*",
+    # Commands that frame a question ("Explain how glaciers form", "Find out who won"):
+    # the verb goes when a question word follows it, ...
+    r"(?:explain|describe|clarify|tell|show|find|find out|figure out|work out|look up|look into|check|identify|name"
+    rf"|list|determine|say|guess|break down|go over|walk {_ME} through)(?: (?:to )?{_ME})?(?: briefly| simply)?\s+"
+    r"(?=(?:how|why|what|when|where|who|whom|whose|which|whether)\b)",
+    # ... or, for verbs that never name a task the documents could describe ("list",
+    # "find" and "show" do: "list all databases"), when what is asked for follows
+    # ("Name the largest city", "Give me the date"); "the person who" is a "who".
+    rf"(?:name|state|identify|mention|explain|describe|provide|(?:give|show|find|get) {_ME}|provide {_ME} with)"
+    r"(?: briefly| simply)?\s+"
+    r"(?=(?:the|a|an)\b)",
+    r"the (?:person|people|one|ones)\s+(?=who\b)",
+    # "Could you name ...": the request, then the command above.
+    rf"{_PLEASE}?\s*(?:can|could|would|will) (?:you|u) {_PLEASE}?\s*(?=(?:name|state|identify|mention|describe|give"
+    r"|list|find|show|clarify|determine|provide)\b)",
 ]
 _OPENING = re.compile("^(?:" + "|".join(_OPENINGS) + ")", re.IGNORECASE)
 # Thanks and pleasantries after the question ("? Thanks in advance!", ", please"): after
