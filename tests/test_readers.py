@@ -58,6 +58,23 @@ def test_bad_files_are_skipped_with_reasons(tmp_path: Path) -> None:
     assert ("deep.html" in texts) != ("deep.html" in skipped)
 
 
+def test_text_saved_as_utf16_is_read_by_its_byte_order_mark(tmp_path: Path) -> None:
+    """What Windows "Unicode" text and PowerShell's ``>`` write; binary data behind the mark stays out."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    text = "Die Brücke in Köln wurde 1932 eröffnet.\r\nThe bridge spans 503 metres."
+    (folder / "notes.txt").write_bytes(text.encode("utf-16"))  # with its mark, in this machine's byte order
+    big_endian = "# Bridges\n\nThe bridge spans 503 metres.".encode("utf-16-be")
+    (folder / "big-endian.md").write_bytes(b"\xfe\xff" + big_endian)
+    (folder / "page.html").write_bytes("<html><body><p>The bridge spans 503 metres.</p></body></html>".encode("utf-16"))
+    (folder / "noise.txt").write_bytes(b"\xff\xfe" + os.urandom(4096))
+    (folder / "odd.txt").write_bytes(b"\xff\xfe\xfa not utf-8")
+    texts, skipped = read(folder)
+    assert texts["notes.txt"] == text.replace("\r\n", "\n")
+    assert "The bridge spans 503 metres." in texts["big-endian.md"] and "The bridge spans" in texts["page.html"]
+    assert skipped.keys() == {"noise.txt", "odd.txt"}
+
+
 def test_a_50_mb_file_is_skipped_and_the_rest_indexed(tmp_path: Path, encoder) -> None:
     from qa import Assistant
     from qa.build import build_index

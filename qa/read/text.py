@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import codecs
 import re
+import unicodedata
 
 from qa.read.document import HEADING, TEXT, Block, UnreadableError
 from qa.read.outline import Outline
@@ -21,8 +23,24 @@ _LETTER = re.compile(r"[^\W\d_]")
 _UNDERLINE = re.compile(r"([=\-~^*#+])\1{2,}[ \t]*")
 
 
+# A byte-order mark names its encoding: UTF-16 is what Windows "Unicode" text and PowerShell's
+# redirection write. (UTF-32's marks begin with UTF-16's: tried first.)
+_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+# Binary data behind such a mark decodes too, as letters no text uses: more than this share
+# of code points unassigned or private tells it apart.
+_NO_LETTER = 0.01
+
+
 def decode(data: bytes, encoding: str = "utf-8-sig") -> str:
     """Text of a file's bytes, newlines made "\\n". Raises `UnreadableError` for binary data or a bad encoding."""
+    marked = next((name for mark, name in _MARKS if data.startswith(mark)), None)
+    if marked:
+        return _decode_marked(data, marked)
     if b"\x00" in data:
         raise UnreadableError("binary data, not text")
     try:
@@ -34,6 +52,21 @@ def decode(data: bytes, encoding: str = "utf-8-sig") -> str:
         raise UnreadableError(
             f"not valid UTF-8 (byte {exc.start}): save it as UTF-8 to read it, e.g. iconv -f cp1252 -t utf-8"
         ) from None
+    return _text(text)
+
+
+def _decode_marked(data: bytes, encoding: str) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise UnreadableError(f"not valid {encoding.upper()} though it begins as such (byte {exc.start})") from None
+    head = text[:10000]
+    if sum(1 for ch in head if unicodedata.category(ch) in ("Cn", "Co")) > _NO_LETTER * len(head):
+        raise UnreadableError("binary data, not text")
+    return _text(text)
+
+
+def _text(text: str) -> str:
     head = text[:10000]
     controls = sum(1 for ch in head if ord(ch) < 32 and ch not in "\n\r\t\f")
     if controls > 0.05 * len(head):
