@@ -78,6 +78,17 @@ def test_markdown_headings_and_code_in_lists() -> None:
     ]
 
 
+def test_markdown_front_matter_in_toml_is_not_prose() -> None:
+    text = '+++\ntitle = "Release process"\nweight = 10\n+++\n\nReleases are cut every second Tuesday.\n\n+++\n'
+    blocks = markdown_blocks(text)
+    check(text, blocks)
+    assert [(b.kind, text[b.start : b.end]) for b in blocks] == [
+        (OTHER, 'title = "Release process"\nweight = 10'),
+        (TEXT, "Releases are cut every second Tuesday."),
+        (TEXT, "+++"),  # only at the top
+    ]
+
+
 def test_restructuredtext() -> None:
     doc = extract("api.rst", (FIXTURES / "api.rst").read_bytes())
     check(doc.text, doc.blocks)

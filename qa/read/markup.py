@@ -98,10 +98,11 @@ def markdown_blocks(text: str) -> tuple[Block, ...]:
     def line_end(number: int) -> int:
         return lines[number][0] + len(lines[number][1])
 
-    # Front matter: a YAML header between --- lines at the very top.
-    if count > 2 and lines[0][1].rstrip() == "---":
+    # Front matter: a YAML header between --- lines at the very top (TOML between +++ lines, Hugo's).
+    fence = lines[0][1].rstrip() if count > 2 else ""
+    if fence in ("---", "+++"):
         for j in range(1, min(count, 200)):
-            if lines[j][1].rstrip() in ("---", "..."):
+            if lines[j][1].rstrip() in ((fence, "...") if fence == "---" else (fence,)):
                 out.add(OTHER, lines[1][0], lines[j][0])
                 i = j + 1
                 break
