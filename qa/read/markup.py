@@ -99,10 +99,10 @@ def markdown_blocks(text: str) -> tuple[Block, ...]:
         return lines[number][0] + len(lines[number][1])
 
     # Front matter: a YAML header between --- lines at the very top (TOML between +++ lines, Hugo's).
-    fence = lines[0][1].rstrip() if count > 2 else ""
-    if fence in ("---", "+++"):
+    front = lines[0][1].rstrip() if count > 2 else ""
+    if front in ("---", "+++"):
         for j in range(1, min(count, 200)):
-            if lines[j][1].rstrip() in ((fence, "...") if fence == "---" else (fence,)):
+            if lines[j][1].rstrip() in ((front, "...") if front == "---" else (front,)):
                 out.add(OTHER, lines[1][0], lines[j][0])
                 i = j + 1
                 break
