@@ -41,6 +41,7 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
+    warned: list[tuple[str, str]] = field(default_factory=list)  # read, but not quite as written
     duplicates: list[tuple[str, str]] = field(default_factory=list)
     sentences: int = 0
     embedded: int = 0
@@ -50,7 +51,8 @@ class BuildReport:
     def summary(self) -> str:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.removed)} removed, "
-            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped; "
+            f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped"
+            f"{f', {len(self.warned)} read with a warning' if self.warned else ''}; "
             f"{self.sentences} sentences ({self.embedded} embedded) in {self.seconds:.1f}s"
         )
 
@@ -228,6 +230,9 @@ def build_index(
                 if read.document is None:
                     skip(read.name, read.skipped or "cannot be read")
                     continue
+            if read.document.warning:
+                report.warned.append((read.name, read.document.warning))
+                progress.message(f"warning: {read.name}: {read.document.warning}")
             (report.updated if read.name in known else report.added).append(read.name)
             writer.add(read.document, list(read.sentences))
         if not seen:

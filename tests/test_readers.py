@@ -75,6 +75,26 @@ def test_text_saved_as_utf16_is_read_by_its_byte_order_mark(tmp_path: Path) -> N
     assert skipped.keys() == {"noise.txt", "odd.txt"}
 
 
+def test_a_utf8_file_with_a_stray_byte_is_read_with_a_warning(tmp_path: Path, encoder) -> None:
+    """One Windows quote mark pasted into a long UTF-8 file does not cost the file; a legacy file is still skipped."""
+    from qa import Assistant
+    from qa.build import build_index
+    from qa.config import Settings
+
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    body = "".join(f"Section {n} of the harbour rules is about mooring, fees and safety. " for n in range(40))
+    stray = body.encode() + "The keeper\u2019s lamp is lit at dusk.".encode().replace("\u2019".encode(), b"\x92")
+    (folder / "rules.txt").write_bytes(stray)
+    (folder / "legacy.txt").write_bytes("Le caf\xe9 de la gare ouvre \xe0 six heures.".encode("cp1252"))
+    report = build_index(folder, tmp_path / "index", Settings(), encoder=encoder, on_skip=lambda n, r: None)
+    assert [name for name, _ in report.skipped] == ["legacy.txt"]
+    assert [name for name, _ in report.warned] == ["rules.txt"] and "1 place" in report.warned[0][1]
+    assert "1 read with a warning" in report.summary()
+    answer = Assistant.open(tmp_path / "index").ask("When is the keeper's lamp lit?")
+    assert answer.answered and answer.quotes[0].text == "The keeper\ufffds lamp is lit at dusk."
+
+
 def test_a_50_mb_file_is_skipped_and_the_rest_indexed(tmp_path: Path, encoder) -> None:
     from qa import Assistant
     from qa.build import build_index

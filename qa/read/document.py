@@ -47,6 +47,7 @@ class Document:
     digest: str
     page_starts: list[int] = field(default_factory=list)
     blocks: tuple[Block, ...] = ()
+    warning: str = ""  # read, but not quite as written (bytes that are not UTF-8)
 
     def locate(self, offset: int) -> str:
         """Human-readable place of a character: "page 3" for PDFs, else "line 12"."""

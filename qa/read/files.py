@@ -19,7 +19,7 @@ from qa.read.document import Document, UnreadableError
 from qa.read.html import html_document
 from qa.read.ignore import IGNORE_FILE, Exclusions
 from qa.read.markup import markup_blocks
-from qa.read.text import decode, paragraphs, plain_blocks
+from qa.read.text import decode_text, paragraphs, plain_blocks
 
 __all__ = [
     "SUFFIXES",
@@ -249,6 +249,7 @@ def extract(name: str, data: bytes) -> Document:
     suffix = Path(name).suffix.lower()
     digest = file_digest(data)
     page_starts: list[int] = []
+    warning = ""
     try:
         if suffix in PDF_SUFFIXES:
             text = ""
@@ -259,7 +260,12 @@ def extract(name: str, data: bytes) -> Document:
         elif suffix in HTML_SUFFIXES:
             text, blocks = html_document(data)
         else:
-            text = decode(data)
+            text, stray = decode_text(data)
+            if stray:
+                warning = (
+                    f"not UTF-8 in {stray} place{'s' if stray > 1 else ''}, shown as \ufffd in quotes "
+                    "(a file in another encoding: convert it, e.g. iconv -f cp1252 -t utf-8)"
+                )
             marked = markup_blocks(name, text)
             blocks = plain_blocks(text) if marked is None else marked
     except UnreadableError:
@@ -270,7 +276,7 @@ def extract(name: str, data: bytes) -> Document:
         raise UnreadableError(f"cannot be parsed ({type(exc).__name__}: {exc})") from None
     if not text.strip():
         raise UnreadableError("no text in it")
-    return Document(name, text, digest, page_starts, blocks)
+    return Document(name, text, digest, page_starts, blocks, warning)
 
 
 def _pdf_pages(data: bytes) -> list[str]:

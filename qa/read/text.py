@@ -55,13 +55,40 @@ def decode(data: bytes, encoding: str = "utf-8-sig") -> str:
     return _text(text)
 
 
+# A UTF-8 file with a stray byte or two (a quote mark pasted from a Windows program, a
+# character cut in half) is read with each such byte shown as "\ufffd", and a warning; more
+# than this share of such bytes is text in another encoding: guessing it would quote wrong
+# letters, so the file is skipped with how to convert it.
+STRAY_BYTES = 0.001
+
+
+def decode_text(data: bytes) -> tuple[str, int]:
+    """Text of a text file's bytes and how many of them were not UTF-8 (shown as U+FFFD).
+
+    Raises `UnreadableError` as `decode` does, when more than STRAY_BYTES of them are not UTF-8.
+    """
+    try:
+        return decode(data), 0
+    except UnreadableError as exc:
+        if "UTF-8" not in str(exc):
+            raise
+        text = data.decode("utf-8-sig", "replace")
+        stray = text.count("\ufffd") - data.count("\ufffd".encode())
+        if stray > STRAY_BYTES * len(data):
+            raise
+        return _text(text), stray
+
+
 def _decode_marked(data: bytes, encoding: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         raise UnreadableError(f"not valid {encoding.upper()} though it begins as such (byte {exc.start})") from None
     head = text[:10000]
-    if sum(1 for ch in head if unicodedata.category(ch) in ("Cn", "Co")) > _NO_LETTER * len(head):
+    categories = [unicodedata.category(ch) for ch in head]
+    unassigned = sum(1 for c in categories if c in ("Cn", "Co"))
+    # Text has spaces or punctuation somewhere; a few stray bytes read as letters have none.
+    if unassigned > _NO_LETTER * len(head) or not any(c[0] in "PZ" or ch in "\n\t" for c, ch in zip(categories, head)):
         raise UnreadableError("binary data, not text")
     return _text(text)
 
