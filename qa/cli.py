@@ -127,11 +127,12 @@ def _print_answer(assistant, answer: Answer, explain: bool = False) -> None:  # 
         typed = ", ".join(f"“{t}”" for t, _ in answer.corrections)
         click.secho(f"Searched for: {answer.searched} (you typed {typed})", dim=True)
     if not answer.answered:
-        click.echo(f"Not found in the documents. {answer.answer}")
-        if explain:
-            click.secho(
-                f"    why: confidence {answer.confidence:.2f} is under the threshold {answer.threshold:.2f}", dim=True
-            )
+        click.echo("Not found in the documents.")
+        click.secho(
+            f"  The closest sentence matched {answer.confidence:.0%}; an answer needs {answer.threshold:.0%}. "
+            "Try other words, or ask about something the documents cover.",
+            dim=True,
+        )
         return
     for rank, quote in enumerate(answer.quotes):
         if rank == 1:
