@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
+import shutil
+import sqlite3
 import sys
 from functools import lru_cache
 from pathlib import Path
@@ -41,6 +44,21 @@ def _say(text: str) -> None:
     click.echo(text, err=True)
 
 
+def _write_failed(index: str, exc: OSError | sqlite3.Error) -> str:
+    """What to tell a user whose build could not write the index."""
+    kept = "the index in use is unchanged; run `qa index` again"
+    # numpy reports a short write on a full disk without an errno; SQLite says "database or disk is full".
+    reason = getattr(exc, "strerror", None) or str(exc)
+    full = ("requested and", "is full", "No space left")
+    if getattr(exc, "errno", None) == errno.ENOSPC or any(sign in reason for sign in full):
+        try:
+            free = f" ({shutil.disk_usage(Path(index).resolve().parent).free / 2**20:.1f} MB free)"
+        except OSError:
+            free = ""
+        return f"the disk of {index} ran out of room{free}: {kept} once there is room."
+    return f"could not write the index at {index} ({reason}): {kept}."
+
+
 def _build(
     docs_dir: Path, index: str, exclude: tuple[str, ...], wait: bool, min_confidence: float | None, quiet: bool
 ) -> None:
@@ -61,6 +79,9 @@ def _build(
         )
     except FileNotFoundError as exc:
         raise click.ClickException(str(exc)) from None
+    except (OSError, sqlite3.Error) as exc:  # the disk filled up, or the folder stopped being writable
+        progress.close()
+        raise click.ClickException(_write_failed(index, exc)) from None
     except KeyboardInterrupt:
         progress.close()
         _say("Interrupted: what was embedded is kept; run `qa index` again to continue. The index in use is unchanged.")

@@ -137,6 +137,58 @@ def test_index_progress_without_a_terminal_prints_lines(tmp_path: Path) -> None:
     assert any("1/1" in line for line in lines)
 
 
+def test_a_build_that_cannot_write_says_so_and_the_index_in_use_is_unchanged(tmp_path: Path) -> None:
+    """A disk that fills up mid-build (here: a file-size limit, so writes fail as on a full disk)."""
+    import resource
+    import signal
+
+    def small_files() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails instead of killing
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    shutil.copytree(ROOT / "seeds", docs)
+    assert qa("index", str(docs), "--index", str(index)).returncode == 0
+    (docs / "harbour.txt").write_text("The harbour opens at six. " + "Boats moor at the east quay. " * 3000)
+    failed = subprocess.run(
+        [sys.executable, "-m", "qa", "index", str(docs), "--index", str(index)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        preexec_fn=small_files,
+    )
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert "Error: could not write the index" in failed.stderr and "unchanged" in failed.stderr
+    assert Assistant.open(index).documents == [SEED]
+    assert not [p for p in index.rglob("*") if p.name.startswith(".tmp-")]  # what it took is given back
+    assert "1 added" in qa("index", str(docs), "--index", str(index)).stdout
+
+
+def test_a_full_disk_is_named_and_given_back(tmp_path: Path) -> None:
+    """On a real 3 MB file system (root and mount(2) needed: skipped elsewhere) the update runs out of room."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(disk)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {mounted.stderr.decode(errors='replace').strip()}")
+    try:
+        docs, index = tmp_path / "docs", disk / "index"
+        shutil.copytree(ROOT / "seeds", docs)
+        assert qa("index", str(docs), "--index", str(index)).returncode == 0
+        free = shutil.disk_usage(disk).free
+        berths = "".join(f"Berth {n} is kept for boats under {n} metres. " for n in range(3000))
+        (docs / "harbour.txt").write_text(berths)
+        failed = qa("index", str(docs), "--index", str(index))
+        assert failed.returncode == 1 and "Traceback" not in failed.stderr
+        assert f"Error: the disk of {index} ran out of room" in failed.stderr
+        assert Assistant.open(index).ask("How many troops will remain in Iraq?").answered
+        assert Assistant.open(index).documents == [SEED]
+        assert not [p for p in index.rglob("*") if p.name.startswith(".tmp-")]  # half-written files are gone
+        assert shutil.disk_usage(disk).free > free / 2
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], capture_output=True)
+
+
 def test_index_reports_counts_and_skips(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "seeds", docs)

@@ -103,7 +103,10 @@ def build(
             _, nearest = ivf.quantizer.search(chunk[todo], 1)
             assign[todo] = nearest[:, 0]
         ivf.add_core(len(chunk), faiss.swig_ptr(chunk), None, faiss.swig_ptr(assign))
-    faiss.write_index(index, str(path))
+    try:
+        faiss.write_index(index, str(path))
+    except RuntimeError as exc:  # FAISS reports a failed write (a full disk) as a C++ error
+        raise OSError(f"cannot write {path.name}: {str(exc).rsplit(': ', 1)[-1]}") from None
     return kind, training
 
 

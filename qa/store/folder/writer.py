@@ -615,10 +615,17 @@ class FolderWriter:
                 shutil.rmtree(folder, ignore_errors=True)
 
     def abort(self) -> None:
-        """Drop the unfinished version (finished cache segments stay for the next build)."""
+        """Drop the unfinished version and any half-written cache segment (finished ones stay for the next build).
+
+        A build that failed on a full disk so gives back what it took; the build lock keeps
+        any other writer out of the cache meanwhile.
+        """
         with contextlib.suppress(Exception):  # already closed or broken: nothing to keep
             self.docs_close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        if self.cache_folder is not None and self.cache_folder.is_dir():
+            for unfinished in self.cache_folder.glob(".tmp-*"):
+                shutil.rmtree(unfinished, ignore_errors=True)
         if self.previous is not None:
             self.previous.index.close()
 
