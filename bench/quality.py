@@ -201,6 +201,11 @@ COMMANDS_THIRD = {
 }
 
 
+def _askable(label: Labelled) -> bool:
+    text = label.question.strip().rstrip("?").strip()
+    return any(pattern.match(text) for _, pattern in _KINDS)
+
+
 def commands(labels: Sequence[Labelled], templates: dict[str, tuple[str, ...]], seed: int = 0) -> list[Labelled]:
     """The questions of a kind a command can ask ("Who won?" → "Find out who won."), asked that way."""
     rng = random.Random(seed)
@@ -399,8 +404,15 @@ def two_in_one(assistant: Assistant, baselines: Sequence[tuple[str, System]], la
     articles = sorted(a for a in by_article if a and len(by_article[a]) > 1)
     drawn = [tuple(rng.sample(by_article[rng.choice(articles)], 2)) for _ in range(1000)]
     asking = re.compile(r"^(?:who|what|when|where|which|why|how) (?:did|does|do|is|are|was|were|can|could|will)\b")
+    ordered = [a for a, _ in drawn[:300]]
+    as_command = {
+        id(c0): c.question for c0, c in zip([a for a in ordered if _askable(a)], commands(ordered, COMMANDS_FIRST))
+    }
     forms = {
         "one after the other": [(a, b, f"{a.question} {b.question}") for a, b in drawn[:300]],
+        "a command, then a question": [
+            (a, b, f"{as_command[id(a)]} {b.question}") for a, b in drawn[:300] if id(a) in as_command
+        ],
         'joined by "and"': [
             (a, b, f"{a.question.rstrip(' ?')} and {b.question[:1].lower()}{b.question[1:]}")
             for a, b in drawn

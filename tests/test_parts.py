@@ -54,6 +54,13 @@ def test_a_later_question_that_points_back_is_read_with_the_one_before(assistant
     assert answer.parts[1].answered and "Quds Force" in answer.parts[1].quotes[0].text
 
 
+def test_a_command_then_a_question_gets_an_answer_each(assistant: Assistant) -> None:
+    answer = assistant.ask("Describe what was painted on the drone. Who was killed in 2020?")
+    assert [part.question for part in answer.parts] == ["what was painted on the drone.", "Who was killed in 2020?"]
+    painted, killed = (part.quotes[0].text for part in answer.parts)
+    assert "“Soleimani’s revenge” painted on it" in painted and "killed Gen. Qassim Soleimani" in killed
+
+
 def test_a_question_the_documents_do_not_answer_is_declined_on_its_own(assistant: Assistant) -> None:
     answer = assistant.ask(f"{TROOPS} {ABSENT}")
     assert answer.answered and [part.answered for part in answer.parts] == [True, False]
@@ -103,7 +110,13 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
             ["Could you help me with something? Who won the game?"],
         ),
         ("Who won? Where was it played?", ["Who won? Where was it played?"]),
-        # Only a question mark ends a question.
+        # A question mark ends a question, and so does a command's full stop.
+        ("Describe the attack on the base. Who claimed it?", ["Describe the attack on the base.", "Who claimed it?"]),
+        (
+            "Describe the U.S. strike on Jan. 3. Who ordered it?",
+            ["Describe the U.S. strike on Jan. 3.", "Who ordered it?"],
+        ),
+        ("Name the general. When was he killed?", ["Name the general. When was he killed?"]),  # two words: leans on
         ("I read about Tesla. When was he born?", ["I read about Tesla. When was he born?"]),
         ("Who won the 2016 cup final? where was it played", ["Who won the 2016 cup final? where was it played"]),
         ("who won the game?where was it played?", ["who won the game?where was it played?"]),

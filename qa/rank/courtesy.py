@@ -23,6 +23,23 @@ _ASKING = (
     r"(?:how|what|what's|whats|who|who's|whom|whose|when|where|which|why|is|are|was|were|do|does|did|can|could"
     r"|would|will|should|i|i'd|i'm|please|tell|quick|one|a)"
 )
+_COMMANDS = [
+    # Commands that frame a question ("Explain how glaciers form", "Find out who won"):
+    # the verb goes when a question word follows it, ...
+    r"(?:explain|describe|clarify|tell|show|find|find out|figure out|work out|look up|look into|check|identify|name"
+    rf"|list|determine|say|guess|break down|go over|walk {_ME} through)(?: (?:to )?{_ME})?(?: briefly| simply)?\s+"
+    r"(?=(?:how|why|what|when|where|who|whom|whose|which|whether)\b)",
+    # ... or, for verbs that never name a task the documents could describe ("list",
+    # "find" and "show" do: "list all databases"), when what is asked for follows
+    # ("Name the largest city", "Give me the date"); "the person who" is a "who".
+    rf"(?:name|state|identify|mention|explain|describe|provide|(?:give|show|find|get) {_ME}|provide {_ME} with)"
+    r"(?: briefly| simply)?\s+"
+    r"(?=(?:the|a|an)\b)",
+    r"the (?:person|people|one|ones)\s+(?=who\b)",
+    # "Could you name ...": the request, then the command above.
+    rf"{_PLEASE}?\s*(?:can|could|would|will) (?:you|u) {_PLEASE}?\s*(?=(?:name|state|identify|mention|describe|give"
+    r"|list|find|show|clarify|determine|provide)\b)",
+]
 # Each is matched at the start, case-insensitive, and removed with what follows it up to
 # the next word; tried again until none matches ("Hi, quick question: could you ...").
 _OPENINGS = [
@@ -65,23 +82,10 @@ _OPENINGS = [
     r"(?:if|whether) (?:you|u) (?:could|can|would|might) (?:tell|show|explain to) {_ME}\s+".replace("{_ME}", _ME),
     r"what (?:can|could|do) (?:you|u) (?:tell {_ME}|say|know) about\s+".replace("{_ME}", _ME),
     rf"{_PLEASE}\b[\s,:]*",
-    # Commands that frame a question ("Explain how glaciers form", "Find out who won"):
-    # the verb goes when a question word follows it, ...
-    r"(?:explain|describe|clarify|tell|show|find|find out|figure out|work out|look up|look into|check|identify|name"
-    rf"|list|determine|say|guess|break down|go over|walk {_ME} through)(?: (?:to )?{_ME})?(?: briefly| simply)?\s+"
-    r"(?=(?:how|why|what|when|where|who|whom|whose|which|whether)\b)",
-    # ... or, for verbs that never name a task the documents could describe ("list",
-    # "find" and "show" do: "list all databases"), when what is asked for follows
-    # ("Name the largest city", "Give me the date"); "the person who" is a "who".
-    rf"(?:name|state|identify|mention|explain|describe|provide|(?:give|show|find|get) {_ME}|provide {_ME} with)"
-    r"(?: briefly| simply)?\s+"
-    r"(?=(?:the|a|an)\b)",
-    r"the (?:person|people|one|ones)\s+(?=who\b)",
-    # "Could you name ...": the request, then the command above.
-    rf"{_PLEASE}?\s*(?:can|could|would|will) (?:you|u) {_PLEASE}?\s*(?=(?:name|state|identify|mention|describe|give"
-    r"|list|find|show|clarify|determine|provide)\b)",
+    *_COMMANDS,
 ]
 _OPENING = re.compile("^(?:" + "|".join(_OPENINGS) + ")", re.IGNORECASE)
+_COMMAND = re.compile("^(?:" + "|".join(_COMMANDS) + ")", re.IGNORECASE)
 # Thanks and pleasantries after the question ("? Thanks in advance!", ", please"): after
 # the question's own punctuation, or, for "please", after a space ("Who sang Thank You" and
 # "the sitcom Cheers" keep their titles).
@@ -105,6 +109,19 @@ def without_courtesies(question: str) -> str:
 def only_courtesy(text: str) -> bool:
     """True for "Thanks!", "Hi there," or "Could you help me with something?": nothing to search."""
     return _CONTENT.search(_stripped(text)) is None
+
+
+def asks_by_command(text: str) -> bool:
+    """True for "Describe the attack." or "Hi, could you name the winner": a question asked as a command."""
+    text = text.strip()
+    for _ in range(8):
+        if _COMMAND.match(text):
+            return True
+        shorter = _OPENING.sub("", text, count=1).strip()
+        if shorter == text:
+            return False
+        text = shorter
+    return False
 
 
 def _stripped(question: str) -> str:

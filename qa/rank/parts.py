@@ -8,7 +8,8 @@ as a follow-up is.
 
 A question mark ends a question, and so does "and" before a question word and a verb
 ("When was he born and where did he study?"; not "... and what other trait?"), also in a
-message without a question mark that opens as a question does. A question
+message without a question mark that opens as a question does, and the full stop of a
+command ("Describe the attack. Who claimed it?"). A question
 needs `MIN_WORDS` words of its own (courtesies aside): "Who won? And when?" and "Who won?
 Thanks!" stay one question, and so does "I read about Tesla. When was he born?".
 """
@@ -17,7 +18,8 @@ from __future__ import annotations
 
 import re
 
-from qa.rank.courtesy import only_courtesy, without_courtesies
+from qa.rank.courtesy import asks_by_command, only_courtesy, without_courtesies
+from qa.split.sentences import split_sentences
 
 # At most this many questions a message; the rest is asked with the last.
 MAX_PARTS = 3
@@ -49,8 +51,8 @@ def split_questions(text: str) -> list[str]:
         at = match.end()
     pieces.append(text[at:].strip())
     parts: list[str] = []
-    for piece in filter(None, pieces):
-        asks = _ASKS.search(piece) is not None and _own_words(piece) >= MIN_WORDS
+    for piece, command in (apart for whole in filter(None, pieces) for apart in _commands_apart(whole)):
+        asks = (command or _ASKS.search(piece) is not None) and _own_words(piece) >= MIN_WORDS
         if parts and not asks:
             parts[-1] = f"{parts[-1]} {piece}"  # a fragment, a thanks or a last line without "?"
         else:
@@ -65,6 +67,21 @@ def split_questions(text: str) -> list[str]:
     if len(parts) > MAX_PARTS:
         parts[MAX_PARTS - 1 :] = [" ".join(parts[MAX_PARTS - 1 :])]
     return parts
+
+
+def _commands_apart(piece: str) -> list[tuple[str, bool]]:
+    """(text, asked as a command) of a piece: "Describe the attack." before "Who claimed it?" asks on its own."""
+    spans = split_sentences(piece) if "." in piece or "!" in piece else []
+    out: list[tuple[str, bool]] = []
+    at = 0
+    for span in spans[:-1]:
+        sentence = piece[at : span.end].strip()
+        if not (asks_by_command(sentence) and _own_words(sentence) >= MIN_WORDS):
+            break
+        out.append((sentence, True))
+        at = span.end
+    rest = piece[at:].strip()
+    return [*out, (rest, asks_by_command(rest))] if rest else out
 
 
 def _split_at_and(part: str) -> list[str]:
