@@ -56,7 +56,11 @@ def test_a_later_question_that_points_back_is_read_with_the_one_before(assistant
 
 def test_a_command_then_a_question_gets_an_answer_each(assistant: Assistant) -> None:
     answer = assistant.ask("Describe what was painted on the drone. Who was killed in 2020?")
-    assert [part.question for part in answer.parts] == ["what was painted on the drone.", "Who was killed in 2020?"]
+    assert [part.question for part in answer.parts] == [
+        "Describe what was painted on the drone.",  # the user's words, courtesies aside
+        "Who was killed in 2020?",
+    ]
+    assert answer.parts[0].searched == "what was painted on the drone."
     painted, killed = (part.quotes[0].text for part in answer.parts)
     assert "“Soleimani’s revenge” painted on it" in painted and "killed Gen. Qassim Soleimani" in killed
 
@@ -117,6 +121,10 @@ def test_the_cli_prints_each_question_with_its_answer(seed_index) -> None:  # ty
             ["Describe the U.S. strike on Jan. 3.", "Who ordered it?"],
         ),
         ("Name the general. When was he killed?", ["Name the general. When was he killed?"]),  # two words: leans on
+        (
+            "Hi! Describe the attack on the base. Who claimed it?",
+            ["Hi! Describe the attack on the base.", "Who claimed it?"],
+        ),
         ("I read about Tesla. When was he born?", ["I read about Tesla. When was he born?"]),
         ("Who won the 2016 cup final? where was it played", ["Who won the 2016 cup final? where was it played"]),
         ("who won the game?where was it played?", ["who won the game?where was it played?"]),

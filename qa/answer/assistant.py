@@ -175,7 +175,7 @@ class Assistant:
     ) -> Answer:
         """A message asking several questions: each answered on its own, a later one as a follow-up."""
         answers: list[Answer] = []
-        for part in map(without_courtesies, parts):  # "Hi! Who won?" is shown as "Who won?"
+        for part in (without_courtesies(p, commands=False) for p in parts):  # "Hi! Who won?" shown as "Who won?"
             began = time.perf_counter()
             earlier = [{"question": answers[-1].question, "answer": answers[-1].answer}] if answers else history
             [(asked, ranking, query)] = self._rank([part], [earlier])

@@ -82,9 +82,9 @@ _OPENINGS = [
     r"(?:if|whether) (?:you|u) (?:could|can|would|might) (?:tell|show|explain to) {_ME}\s+".replace("{_ME}", _ME),
     r"what (?:can|could|do) (?:you|u) (?:tell {_ME}|say|know) about\s+".replace("{_ME}", _ME),
     rf"{_PLEASE}\b[\s,:]*",
-    *_COMMANDS,
 ]
-_OPENING = re.compile("^(?:" + "|".join(_OPENINGS) + ")", re.IGNORECASE)
+_COURTESY = re.compile("^(?:" + "|".join(_OPENINGS) + ")", re.IGNORECASE)
+_OPENING = re.compile("^(?:" + "|".join(_OPENINGS + _COMMANDS) + ")", re.IGNORECASE)
 _COMMAND = re.compile("^(?:" + "|".join(_COMMANDS) + ")", re.IGNORECASE)
 # Thanks and pleasantries after the question ("? Thanks in advance!", ", please"): after
 # the question's own punctuation, or, for "please", after a space ("Who sang Thank You" and
@@ -100,9 +100,13 @@ _CLOSING = re.compile(
 _CONTENT = re.compile(r"\w{2,}")
 
 
-def without_courtesies(question: str) -> str:
-    """The question with greetings, requests and thanks at its ends removed (as typed if nothing is left)."""
-    text = _stripped(question)
+def without_courtesies(question: str, commands: bool = True) -> str:
+    """The question with greetings, requests and thanks at its ends removed (as typed if nothing is left).
+
+    ``commands``: also the command that frames it ("Explain how ..."); False to show the
+    user's question without its courtesies ("Hi! Describe the attack." → "Describe the attack.").
+    """
+    text = _stripped(question, _OPENING if commands else _COURTESY)
     return text if _CONTENT.search(text) else question
 
 
@@ -117,17 +121,17 @@ def asks_by_command(text: str) -> bool:
     for _ in range(8):
         if _COMMAND.match(text):
             return True
-        shorter = _OPENING.sub("", text, count=1).strip()
+        shorter = _COURTESY.sub("", text, count=1).strip()
         if shorter == text:
             return False
         text = shorter
     return False
 
 
-def _stripped(question: str) -> str:
+def _stripped(question: str, opening: re.Pattern[str] = _OPENING) -> str:
     text = question.strip()
     for _ in range(8):  # every opening once, in any order; the bound keeps a hostile input cheap
-        shorter = _CLOSING.sub("", _OPENING.sub("", text, count=1), count=1).strip().rstrip(",;:-").rstrip()
+        shorter = _CLOSING.sub("", opening.sub("", text, count=1), count=1).strip().rstrip(",;:-").rstrip()
         if shorter == text:
             break
         text = shorter

@@ -76,6 +76,8 @@ def _commands_apart(piece: str) -> list[tuple[str, bool]]:
     at = 0
     for span in spans[:-1]:
         sentence = piece[at : span.end].strip()
+        if only_courtesy(sentence):
+            continue  # "Hi!" goes with what follows it
         if not (asks_by_command(sentence) and _own_words(sentence) >= MIN_WORDS):
             break
         out.append((sentence, True))
