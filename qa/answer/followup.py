@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from qa.answer.answer import NOT_FOUND
+from qa.rank.courtesy import without_courtesies
 
 _POINTER = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|theirs|them|this|that|these|those|there|then"
@@ -37,7 +38,8 @@ def context_of(question: str, history: Sequence[Mapping[str, str]] | None) -> st
         return None
     last = history[-1]
     answer = str(last.get("answer", "") or "")
-    parts = [str(last.get("question", "") or ""), "" if answer == NOT_FOUND else answer]
+    # The earlier question as it was searched: "Hi! Describe the attack." lends "the attack".
+    parts = [without_courtesies(str(last.get("question", "") or "")), "" if answer == NOT_FOUND else answer]
     text = " ".join(p.strip() for p in parts if p and p.strip())
     text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates cannot be encoded
     return text or None
