@@ -98,6 +98,8 @@ def test_a_question_asked_as_a_command_is_answered(
         ("Well-known uses of X?", "Well-known uses of X?"),
         ("a question of time", "a question of time"),
         ("Tell me why does the sun shine", "why does the sun shine"),
+        ("Tell me about the Normans", "the Normans"),
+        ("Can you tell me more about the strike?", "the strike?"),
         ("so who won", "so who won"),
         ("Sorry Seems to Be the Hardest Word writer?", "Sorry Seems to Be the Hardest Word writer?"),
         ("Help desk hours?", "Help desk hours?"),

@@ -69,13 +69,13 @@ _OPENINGS = [
     rf"(?:any|is there (?:any|a)) chance (?:you|u|someone|anyone) (?:could|can|would|might)? ?"
     rf"(?:know|tell {_ME}|explain)\s+",
     rf"{_PLEASE}?\s*(?:can|could|would|will|can't|won't) (?:you|u|someone|anyone|somebody)\s+{_PLEASE}?\s*"
-    rf"(?:tell|show|remind|explain(?: to)?|let) {_ME}\s*(?:know\s+)?",
+    rf"(?:tell|show|remind|explain(?: to)?|let) {_ME}\s*(?:know\s+|(?:more )?about\s+)?",
     rf"{_PLEASE}?\s*(?:can|could|would) (?:you|u|someone|anyone) {_PLEASE}?\s*(?:explain|find out|check|help {_ME}"
     r"(?: to)? (?:understand|find out|figure out|know))\s+",
     rf"(?:(?:do|does|would) (?:you|u|anyone|anybody|someone|somebody) (?:happen to )?know|any idea|"
     rf"i'?(?:d| would) (?:like|love) to (?:know|understand|find out|learn)|i (?:want|need|wish|wanted|needed) to "
     rf"(?:know|understand|find out|learn)|i'?m (?:wondering|curious)(?: about)?|i am (?:wondering|curious)"
-    rf"(?: about)?|i was (?:wondering|curious)(?: about)?|i wonder|tell {_ME}|{_PLEASE} (?:tell|show|remind) {_ME}|"
+    rf"(?: about)?|i was (?:wondering|curious)(?: about)?|i wonder|tell {_ME}(?: (?:more )?about)?|{_PLEASE} (?:tell|show|remind) {_ME}|"
     rf"{_PLEASE} explain|remind {_ME}|let {_ME} know|help {_ME} (?:understand|find out|figure out)|"
     r"i'?(?:m| am) (?:trying|looking) to (?:figure out|find out|understand|learn|know)|"
     r"i'?ve (?:always )?been wondering|i'?ve been trying to (?:figure out|find out|understand))\b[\s,:]*",
