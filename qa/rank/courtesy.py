@@ -75,7 +75,8 @@ _OPENINGS = [
     rf"(?:(?:do|does|would) (?:you|u|anyone|anybody|someone|somebody) (?:happen to )?know|any idea|"
     rf"i'?(?:d| would) (?:like|love) to (?:know|understand|find out|learn)|i (?:want|need|wish|wanted|needed) to "
     rf"(?:know|understand|find out|learn)|i'?m (?:wondering|curious)(?: about)?|i am (?:wondering|curious)"
-    rf"(?: about)?|i was (?:wondering|curious)(?: about)?|i wonder|tell {_ME}(?: (?:more )?about)?|{_PLEASE} (?:tell|show|remind) {_ME}|"
+    rf"(?: about)?|i was (?:wondering|curious)(?: about)?|i wonder|tell {_ME}(?: (?:more )?about)?|"
+    rf"{_PLEASE} (?:tell|show|remind) {_ME}|"
     rf"{_PLEASE} explain|remind {_ME}|let {_ME} know|help {_ME} (?:understand|find out|figure out)|"
     r"i'?(?:m| am) (?:trying|looking) to (?:figure out|find out|understand|learn|know)|"
     r"i'?ve (?:always )?been wondering|i'?ve been trying to (?:figure out|find out|understand))\b[\s,:]*",
