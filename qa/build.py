@@ -208,6 +208,7 @@ def build_index(
         on_skip(name, reason)
 
     with _writer(index, settings, embedder, wait, progress, min_confidence) as writer:
+        writer.documents_root = str(docs_dir.resolve())
         report.rebuilt_because = writer.rebuilt_because
         known = writer.known()
         # 1. What is in the folder.

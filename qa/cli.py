@@ -166,6 +166,13 @@ def _print_answer(assistant, answer: Answer, explain: bool = False) -> None:  # 
             click.secho(_evidence_line(quote), dim=True)
     for conflict in answer.conflicts:
         click.secho(f"\nNote: {conflict.note()}", fg="yellow")
+    if answer.changed_since_indexed:
+        names = ", ".join(answer.changed_since_indexed)
+        click.secho(
+            f"\nNote: {names} changed since the index was built: the quotes are of the indexed text "
+            "(run `qa index` to update).",
+            fg="yellow",
+        )
 
 
 class _Group(click.Group):

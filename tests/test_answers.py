@@ -109,8 +109,10 @@ def test_to_dict_is_the_api_schema(assistant: Assistant) -> None:
         "searched",
         "corrections",
         "parts",
+        "changed_since_indexed",
     }
     assert body["searched"] == body["question"] and body["corrections"] == [] and body["parts"] == []
+    assert body["changed_since_indexed"] == []
     assert body["answer"] == body["quotes"][0]["text"]
     assert set(body["quotes"][0]) == {"text", "document", "start", "end", "score", "context", "matched", "evidence"}
     assert set(body["quotes"][0]["evidence"]) == {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}

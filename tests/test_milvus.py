@@ -110,8 +110,9 @@ def test_the_index_protocol_answers_as_the_folder_engine(seed_index: Path, milvu
     folder, milvus = FolderIndex.open(seed_index), MilvusIndex.open(milvus_seed)
     try:
         assert milvus.info.engine == "milvus" and milvus.info.address == milvus_seed
-        for field in ("model", "precision", "dimension", "documents", "sentences"):
+        for field in ("model", "precision", "dimension", "documents", "sentences", "documents_root"):
             assert getattr(milvus.info, field) == getattr(folder.info, field)
+        assert milvus.info.documents_root == str(SEEDS.resolve())  # quotes are checked against it
         n = folder.info.sentences
         ids = np.arange(n)
         a, b = folder.rows(ids), milvus.rows(ids)

@@ -27,6 +27,7 @@ DEFENSE_QUESTION = "What defense system shot down the drones on Monday?"
 ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"} | {"confidence", "threshold", "conflicts"}
 ANSWER_KEYS |= {"searched", "corrections"}  # added in session 18: typing slips
 ANSWER_KEYS |= {"parts"}  # added in session 19: several questions in one message
+ANSWER_KEYS |= {"changed_since_indexed"}  # added in session 20: quoted files edited since the build
 QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"} | {"matched", "evidence"}
 MATCH_KEYS = {"word", "start", "end", "similarity"}
 EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}

@@ -219,6 +219,7 @@ SCHEMAS: dict[str, Any] = {
             "searched",
             "corrections",
             "parts",
+            "changed_since_indexed",
         ],
         "additionalProperties": False,
         "properties": {
@@ -241,6 +242,12 @@ SCHEMAS: dict[str, Any] = {
                     "additionalProperties": False,
                     "properties": {"typed": {"type": "string"}, "searched": {"type": "string"}},
                 },
+            },
+            "changed_since_indexed": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "Quoted documents whose file was edited or removed since the index was built: "
+                "the quotes are of the indexed text (run `qa index` to update); usually empty.",
             },
             "answered": {"type": "boolean", "description": "False when the documents hold no answer."},
             "answer": {

@@ -76,6 +76,8 @@ class Answer:
     # A message asking several questions: each one's own answer, in order (`qa.rank.parts`);
     # the quotes above are theirs, the first of each answered question first.
     parts: list[Answer] = field(default_factory=list)
+    # Quoted documents whose file was edited or removed since indexing (`qa.answer.sources`).
+    changed_since_indexed: list[str] = field(default_factory=list)
 
     @property
     def answer(self) -> str:
@@ -98,4 +100,5 @@ class Answer:
             "searched": self.searched or self.question,
             "corrections": [{"typed": typed, "searched": fixed} for typed, fixed in self.corrections],
             "parts": [part.to_dict() for part in self.parts],
+            "changed_since_indexed": list(self.changed_since_indexed),
         }

@@ -11,6 +11,7 @@ from pathlib import Path
 from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
 from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
+from qa.answer.sources import SourceCheck
 from qa.config import Settings
 from qa.embed.encoder import Encoder, OnnxEncoder
 from qa.embed.model import model_name
@@ -79,6 +80,7 @@ class Assistant:
         self.ranker = Ranker(index, encoder.word_mask)
         self.speller = Speller(index.term_counts)
         self.min_confidence = index.info.min_confidence if index.info.min_confidence is not None else MIN_CONFIDENCE
+        self.sources = SourceCheck(index.info.documents_root, lambda name: index.document(name).digest)
 
     @classmethod
     def open(cls, index_dir: str | Path = "embeddings", model: str | None = None, threads: int = 0) -> Assistant:
@@ -200,6 +202,7 @@ class Assistant:
             searched=" ".join(a.searched or a.question for a in answers),
             corrections=tuple(fix for a in answers for fix in a.corrections),
             parts=answers,
+            changed_since_indexed=list(dict.fromkeys(name for a in answers for name in a.changed_since_indexed)),
         )
 
     def ranked(self, question: str, k: int = 10) -> Answer:
@@ -259,7 +262,13 @@ class Assistant:
             return declined
         candidates = _Candidates(self.index, ranking)
         quotes = self._explained(candidates.pick(top_k, keep_all=False), query)
-        return replace(declined, answered=True, quotes=quotes, conflicts=self._conflicts(query.text, candidates))
+        return replace(
+            declined,
+            answered=True,
+            quotes=quotes,
+            conflicts=self._conflicts(query.text, candidates),
+            changed_since_indexed=self.sources.changed(quote.document for quote in quotes),
+        )
 
     @staticmethod
     def _conflicts(question: str, candidates: _Candidates) -> list:  # type: ignore[type-arg]

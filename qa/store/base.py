@@ -119,6 +119,7 @@ class IndexInfo:
     engine: str  # "folder" or "milvus"
     address: str
     min_confidence: float | None = None  # the answer threshold chosen for this corpus, if any
+    documents_root: str = ""  # the documents folder it was built from (absolute), if known
 
 
 def locate(table: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -249,6 +249,28 @@
   }
 
   // One note per conflict, with a link to each side's sentence; nothing when the answer has none.
+  // Quoted files edited or removed since the index was built: the quotes are of the indexed text.
+  function changedNode(names) {
+    const valid = (Array.isArray(names) ? names : []).filter((name) => typeof name === "string" && name);
+    if (!valid.length) return null;
+    const note = el("div", "conflict changed");
+    note.setAttribute("role", "note");
+    const title = el("p", "conflict__note");
+    const icon = el("span", "conflict__icon", "!");
+    icon.setAttribute("aria-hidden", "true");
+    title.appendChild(icon);
+    title.appendChild(
+      document.createTextNode(
+        (valid.length > 1 ? "These documents have" : "This document has") +
+          " changed since the index was built, so the quote may no longer be in it: " +
+          valid.join(", ") +
+          ". Rebuild the index (qa index) to update."
+      )
+    );
+    note.appendChild(title);
+    return note;
+  }
+
   function conflictsNode(conflicts) {
     const valid = (Array.isArray(conflicts) ? conflicts : []).filter(
       (c) => c && typeof c.note === "string" && c.note && Array.isArray(c.quotes) && c.quotes.length && c.quotes.every(isQuoteRef)
@@ -341,6 +363,8 @@
     item.appendChild(quoteNode(first, true, answer));
     const conflicts = conflictsNode(answer.conflicts);
     if (conflicts) item.appendChild(conflicts);
+    const changed = changedNode(answer.changed_since_indexed);
+    if (changed) item.appendChild(changed);
     if (others.length) {
       const more = el("div", "message__more");
       more.appendChild(el("p", "message__subtitle", "Also relevant"));

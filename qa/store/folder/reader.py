@@ -89,6 +89,7 @@ class FolderIndex:
             engine="folder",
             address=str(root),
             min_confidence=manifest.get("min_confidence"),
+            documents_root=str(manifest.get("documents_root") or ""),
         )
         self._check(counts)
 

@@ -112,6 +112,7 @@ class FolderWriter:
         self.min_confidence = min_confidence
         if min_confidence is None and self.previous is not None:
             self.min_confidence = self.previous.manifest.get("min_confidence")
+        self.documents_root = ""  # the documents folder, set by the build: quotes are checked against it
         self.name = new_version_name()
         self.tmp = root / f".tmp-{self.name}"
         self.tmp.mkdir()
@@ -452,6 +453,7 @@ class FolderWriter:
             "segments": [s.name for s in segments],
             "documents": self.doc_state,
             "min_confidence": self.min_confidence,
+            "documents_root": self.documents_root,
             "duplicates": self.duplicates,
         }
         seal(self.tmp, manifest)

@@ -136,6 +136,7 @@ class MilvusIndex:
             engine="milvus",
             address=db.address.text,
             min_confidence=manifest.get("min_confidence"),
+            documents_root=str(manifest.get("documents_root") or ""),
         )
         if len(table) != manifest["counts"]["documents"]:
             raise IndexCorruptError(

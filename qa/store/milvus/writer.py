@@ -132,6 +132,7 @@ class MilvusWriter:
         self.chunking = chunking
         self.embed = embed
         self.min_confidence = min_confidence
+        self.documents_root = ""  # the documents folder, set by the build: quotes are checked against it
         self.rebuilt_because = ""
         self.embedded = 0
         self.wide = int(identity.get("vocabulary", 0)) > 1 << 16
@@ -686,6 +687,7 @@ class MilvusWriter:
             "blobs": descriptors,
             "sentences_sampled": len(sample_s),
             "min_confidence": self.min_confidence,
+            "documents_root": self.documents_root,
             "duplicates": self.duplicates,
         }
         on_phase("going live")
