@@ -266,6 +266,29 @@ def test_sources_that_disagree_show_a_note_with_both_documents(browser, conflict
             chat.close()
 
 
+def test_a_quote_from_a_file_edited_since_the_build_says_so(browser, tmp_path) -> None:
+    from qa.build import build_index
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    docs.mkdir()
+    (docs / "light.txt").write_text("The lighthouse keeper lit the lamp every evening at dusk.\n")
+    build_index(docs, index)
+    (docs / "light.txt").write_text("The lighthouse keeper lit the lamp every morning at dawn.\n")
+    with running_server(index, tmp_path) as url:
+        chat = Page(browser, url, DESKTOP)
+        try:
+            chat.ask("When does the keeper light the lamp?")
+            answer = chat.last(".message--answer")
+            chat.expect(answer.locator(".quote--primary")).to_contain_text("every evening at dusk.")
+            note = answer.locator(".changed")
+            chat.expect(note).to_have_attribute("role", "note")
+            chat.expect(note).to_contain_text("changed since the index was built")
+            chat.expect(note).to_contain_text("light.txt")
+            assert chat.dialogs == [] and chat.errors == []
+        finally:
+            chat.close()
+
+
 def test_a_broken_index_is_shown_with_its_reason(browser, web_index_dir, tmp_path) -> None:
     index = tmp_path / "index"
     shutil.copytree(web_index_dir, index)
