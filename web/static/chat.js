@@ -248,29 +248,33 @@
     return quote && typeof quote.document === "string" && Number.isInteger(quote.start) && Number.isInteger(quote.end);
   }
 
-  // One note per conflict, with a link to each side's sentence; nothing when the answer has none.
-  // Quoted files edited or removed since the index was built: the quotes are of the indexed text.
-  function changedNode(names) {
-    const valid = (Array.isArray(names) ? names : []).filter((name) => typeof name === "string" && name);
-    if (!valid.length) return null;
-    const note = el("div", "conflict changed");
+  // A note beside the answer: a warning sign and a sentence (role "note", for screen readers).
+  function noteNode(className, text) {
+    const note = el("div", className);
     note.setAttribute("role", "note");
     const title = el("p", "conflict__note");
     const icon = el("span", "conflict__icon", "!");
     icon.setAttribute("aria-hidden", "true");
     title.appendChild(icon);
-    title.appendChild(
-      document.createTextNode(
-        (valid.length > 1 ? "These documents have" : "This document has") +
-          " changed since the index was built, so the quote may no longer be in it: " +
-          valid.join(", ") +
-          ". Rebuild the index (qa index) to update."
-      )
-    );
+    title.appendChild(document.createTextNode(text));
     note.appendChild(title);
     return note;
   }
 
+  // Quoted files edited or removed since the index was built: the quotes are of the indexed text.
+  function changedNode(names) {
+    const valid = (Array.isArray(names) ? names : []).filter((name) => typeof name === "string" && name);
+    if (!valid.length) return null;
+    return noteNode(
+      "conflict changed",
+      (valid.length > 1 ? "These documents have" : "This document has") +
+        " changed since the index was built, so the quote may no longer be in it: " +
+        valid.join(", ") +
+        ". Rebuild the index (qa index) to update."
+    );
+  }
+
+  // One note per conflict, with a link to each side's sentence; nothing when the answer has none.
   function conflictsNode(conflicts) {
     const valid = (Array.isArray(conflicts) ? conflicts : []).filter(
       (c) => c && typeof c.note === "string" && c.note && Array.isArray(c.quotes) && c.quotes.length && c.quotes.every(isQuoteRef)
@@ -278,14 +282,7 @@
     if (!valid.length) return null;
     const box = el("div", "conflicts");
     valid.forEach((conflict) => {
-      const note = el("div", "conflict");
-      note.setAttribute("role", "note");
-      const title = el("p", "conflict__note");
-      const icon = el("span", "conflict__icon", "!");
-      icon.setAttribute("aria-hidden", "true");
-      title.appendChild(icon);
-      title.appendChild(document.createTextNode(conflict.note.charAt(0).toUpperCase() + conflict.note.slice(1)));
-      note.appendChild(title);
+      const note = noteNode("conflict", conflict.note.charAt(0).toUpperCase() + conflict.note.slice(1));
       const sources = el("ul", "conflict__sources");
       conflict.quotes.forEach((quote, i) => {
         const item = el("li", "conflict__source");
