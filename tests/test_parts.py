@@ -60,7 +60,7 @@ def test_a_command_then_a_question_gets_an_answer_each(assistant: Assistant) -> 
         "Describe what was painted on the drone.",  # the user's words, courtesies aside
         "Who was killed in 2020?",
     ]
-    assert answer.parts[0].searched == "what was painted on the drone."
+    assert answer.parts[0].searched == "what was painted on the drone?"
     painted, killed = (part.quotes[0].text for part in answer.parts)
     assert "“Soleimani’s revenge” painted on it" in painted and "killed Gen. Qassim Soleimani" in killed
 
