@@ -69,3 +69,16 @@ def test_the_cli_says_the_quote_is_of_the_indexed_text(built: tuple[Path, Path])
     result = CliRunner().invoke(cli, ["ask", QUESTION, "--index", str(index)])
     assert result.exit_code == 0, result.output
     assert "Note: light.txt changed since the index was built" in result.output
+
+
+def test_the_document_page_says_the_file_has_changed(built: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    from web import create_app
+
+    docs, index = built
+    monkeypatch.delenv("QA_API_TOKEN", raising=False)
+    client = create_app({"INDEX_DIR": str(index)}).test_client()
+    note = "The file has changed since the index was built"
+    assert note not in client.get("/documents/light.txt").get_data(as_text=True)
+    (docs / "light.txt").write_text(KEEPER.replace("dusk", "dawn"))
+    page = client.get("/documents/light.txt").get_data(as_text=True)
+    assert note in page and "every evening at dusk." in page  # the indexed text, said to be so

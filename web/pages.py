@@ -86,4 +86,5 @@ def document(name: str) -> str:
         after=text[stop:],
         highlighted=span is not None,
         marked_words=len(words),
+        changed=bool(current.sources.changed([name])),
     )
