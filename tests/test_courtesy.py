@@ -33,6 +33,17 @@ def test_searched_with_its_courtesies_the_question_is_declined(
     assert not kept.answered and kept.confidence < left_out.confidence - 0.1
 
 
+def test_a_question_pasted_from_a_numbered_list_is_answered(
+    assistant: Assistant, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Searched with its "3." the question is declined: the number matches nothing it should."""
+    asked = assistant.ask("3. What was painted on the drone?")
+    assert asked.searched == "What was painted on the drone?"
+    assert asked.answered and "painted on it" in asked.quotes[0].text
+    monkeypatch.setattr(assistant_module, "without_courtesies", lambda question, commands=True: question)
+    assert not assistant.ask("3. What was painted on the drone?").answered
+
+
 @pytest.mark.parametrize(
     ("command", "searched", "answer"),
     [
@@ -87,6 +98,12 @@ def test_a_question_asked_as_a_command_is_answered(
         ("Show the tables", "Show the tables"),
         ("explain analyze output", "explain analyze output"),
         ("Name of the president?", "Name of the president?"),
+        # A list marker of questions pasted as a list.
+        ("1. Who won the final?", "Who won the final?"),
+        ("(2) Hi, who won?", "who won?"),
+        ("- who won the final", "who won the final"),
+        ("1990 was the year of what?", "1990 was the year of what?"),
+        ("3.5 million people live where?", "3.5 million people live where?"),
         # Nothing but courtesy: searched as typed.
         ("Thanks!", "Thanks!"),
         ("Hi!", "Hi!"),

@@ -43,6 +43,9 @@ _COMMANDS = [
 # Each is matched at the start, case-insensitive, and removed with what follows it up to
 # the next word; tried again until none matches ("Hi, quick question: could you ...").
 _OPENINGS = [
+    # A list marker: questions pasted as a numbered or bulleted list ("1. When …? 2) Where …?"):
+    # the number was searched too, and matched numbers in the documents (-2.4 points on SQuAD).
+    r"(?:\(?\d{1,2}[.)]|[-*•])\s+",
     # Greetings and interjections.
     # (followed by punctuation or the question's first word: "hello world" is no greeting)
     r"(?:hi|hello|hey|hiya|howdy|yo|greetings|(?:good )?(?:morning|afternoon|evening))"
