@@ -144,14 +144,14 @@ def test_reader_keeps_documents_offsets(tmp_path: Path) -> None:
         # Ordinary words that are also abbreviations elsewhere end sentences.
         ("He said no. Then he left.", ["He said no.", "Then he left."]),
         ("The cat sat. Then it slept.", ["The cat sat.", "Then it slept."]),
-        ("It is not just yes or no. Notable examples exist.", ["It is not just yes or no.", "Notable examples exist."]),
+        ("The answer was a firm no. Notable people agreed.", ["The answer was a firm no.", "Notable people agreed."]),
         # A single capital is an initial only before a name.
         (
             "Oranges are rich in vitamin C. It is an antioxidant.",
             ["Oranges are rich in vitamin C.", "It is an antioxidant."],
         ),
         ("He fought in World War I. He was wounded twice.", ["He fought in World War I.", "He was wounded twice."]),
-        ("X is the hardest problem in C. This means a lot.", ["X is the hardest problem in C.", "This means a lot."]),
+        ("Z is the oldest grammar in C. This means a lot.", ["Z is the oldest grammar in C.", "This means a lot."]),
         (
             "President George W. Bush spoke. Albert I. Jones listened.",
             ["President George W. Bush spoke.", "Albert I. Jones listened."],
@@ -169,8 +169,8 @@ def test_reader_keeps_documents_offsets(tmp_path: Path) -> None:
         ("Ça va. Ölçü var. Ωmega.", ["Ça va.", "Ölçü var.", "Ωmega."]),
         # A reference marker glued to the period stays with its sentence.
         (
-            "He had a photographic memory.:33 He was a polyglot.",
-            ["He had a photographic memory.:33", "He was a polyglot."],
+            "She had a fine ear for music.:33 She was a linguist.",
+            ["She had a fine ear for music.:33", "She was a linguist."],
         ),
         ("Tesla arrived.:162–164 In 1912 he left.", ["Tesla arrived.:162–164", "In 1912 he left."]),
         (

@@ -1006,7 +1006,7 @@ def values_of(quote: Quote, ask: Ask, rank: int = 0) -> list[Value]:
         return []
     stems = {t.stem for t in tokens}
     if sum(not _holds(stems, s) for s in ask.lower) > 1:
-        return []  # "gas turbine?" answered by "in steam turbines, turbine entry temperatures are ..."
+        return []  # "gas turbine?" answered by "in steam turbines, the inlet temperature is ..."
     written = (quote.context or text).lower()
     if not all(surface in written for surface in ask.surfaces):
         return []  # "Who led the team with 105 catches?": the quote must say 105
@@ -1200,7 +1200,7 @@ def _counted_before(tokens: list[Token], at: tuple[int, int], counted: frozenset
     first, _ = _segment(tokens, at)
     for i in range(at[0] - 1, max(first, at[0] - 7) - 1, -1):
         if tokens[i].text in {",", "and"} or tokens[i].text[0].isdigit():
-            return False  # "540,800 students in public schools, and just over 311,800"
+            return False  # "12,400 pupils in state schools, and just over 8,100"
         if _matches(tokens[i].stem, counted):
             return True
     return False
