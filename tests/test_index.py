@@ -418,6 +418,16 @@ def test_unwritable_index_fails_before_embedding(tmp_path: Path, docs: Path) -> 
     assert time.monotonic() - began < 30
 
 
+def test_a_failed_faiss_write_is_an_os_error(tmp_path: Path) -> None:
+    """FAISS says a write failed (a full disk, a folder gone) with a C++ RuntimeError; the build's
+    callers handle OSError, so `qa index` says it in one line (tests/test_cli.py: full disk)."""
+    from qa.store.folder import dense
+
+    vectors = np.eye(4, 8, dtype=np.float32)
+    with pytest.raises(OSError, match="cannot write sentences.faiss"):
+        dense.build(tmp_path / "gone" / "sentences.faiss", 4, 8, lambda begin, end: vectors[begin:end])
+
+
 def test_opened_assistant_notices_rebuild(seed_index: Path, tmp_path: Path, docs: Path, encoder) -> None:
     index, _ = _copy_index(seed_index, tmp_path)
     assistant = Assistant.open(index)
