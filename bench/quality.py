@@ -201,25 +201,25 @@ COMMANDS_THIRD = {
 }
 
 
-def _askable(label: Labelled) -> bool:
+def _asked(label: Labelled) -> tuple[str, str] | None:
+    """(kind, what is asked) of a question a command can ask: ("who", "won the game"); None otherwise."""
     text = label.question.strip().rstrip("?").strip()
-    return any(pattern.match(text) for _, pattern in _KINDS)
+    for kind, pattern in _KINDS:
+        match = pattern.match(text)
+        if match:
+            rest = match.group(1)
+            return kind, rest[:1].lower() + rest[1:] if kind in ("how", "when") else rest
+    return None
 
 
 def commands(labels: Sequence[Labelled], templates: dict[str, tuple[str, ...]], seed: int = 0) -> list[Labelled]:
     """The questions of a kind a command can ask ("Who won?" → "Find out who won."), asked that way."""
     rng = random.Random(seed)
-    out = []
-    for label in labels:
-        text = label.question.strip().rstrip("?").strip()
-        for kind, pattern in _KINDS:
-            match = pattern.match(text)
-            if match:
-                rest = match.group(1)
-                rest = rest[:1].lower() + rest[1:] if kind in ("how", "when") else rest
-                out.append(replace(label, question=rng.choice(templates[kind]).format(rest), kind="command"))
-                break
-    return out
+    return [
+        replace(label, question=rng.choice(templates[asked[0]]).format(asked[1]), kind="command")
+        for label in labels
+        if (asked := _asked(label))
+    ]
 
 
 def ours_with_courtesies(assistant: Assistant) -> System:
@@ -404,15 +404,12 @@ def two_in_one(assistant: Assistant, baselines: Sequence[tuple[str, System]], la
     articles = sorted(a for a in by_article if a and len(by_article[a]) > 1)
     drawn = [tuple(rng.sample(by_article[rng.choice(articles)], 2)) for _ in range(1000)]
     asking = re.compile(r"^(?:who|what|when|where|which|why|how) (?:did|does|do|is|are|was|were|can|could|will)\b")
-    ordered = [a for a, _ in drawn[:300]]
-    as_command = {
-        id(c0): c.question for c0, c in zip([a for a in ordered if _askable(a)], commands(ordered, COMMANDS_FIRST))
-    }
+    askable = [(a, b) for a, b in drawn[:300] if _asked(a)]
+    # A question drawn twice is asked as the same command (its last drawing) both times.
+    as_command = {id(a): c.question for (a, _), c in zip(askable, commands([a for a, _ in askable], COMMANDS_FIRST))}
     forms = {
         "one after the other": [(a, b, f"{a.question} {b.question}") for a, b in drawn[:300]],
-        "a command, then a question": [
-            (a, b, f"{as_command[id(a)]} {b.question}") for a, b in drawn[:300] if id(a) in as_command
-        ],
+        "a command, then a question": [(a, b, f"{as_command[id(a)]} {b.question}") for a, b in askable],
         'joined by "and"': [
             (a, b, f"{a.question.rstrip(' ?')} and {b.question[:1].lower()}{b.question[1:]}")
             for a, b in drawn

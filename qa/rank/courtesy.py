@@ -111,10 +111,10 @@ def without_courtesies(question: str, commands: bool = True) -> str:
     ``commands``: also the command that frames it ("Explain how ..."); False to show the
     user's question without its courtesies ("Hi! Describe the attack." → "Describe the attack.").
     """
-    text = _stripped(question, _OPENING if commands else _COURTESY)
+    text, commanded = _stripped(question, _OPENING if commands else _COURTESY)
     if not _CONTENT.search(text):
         return question
-    if commands and _QUESTION_WORD.match(text) and asks_by_command(question):
+    if commands and commanded and _QUESTION_WORD.match(text):
         # "Explain how glaciers form." asks "how glaciers form?": searched as the question it is
         # (the three command batches gain 0.4 points each; BENCHMARKS.md, "Commands").
         text = text.rstrip(" .!?") + "?"
@@ -123,27 +123,21 @@ def without_courtesies(question: str, commands: bool = True) -> str:
 
 def only_courtesy(text: str) -> bool:
     """True for "Thanks!", "Hi there," or "Could you help me with something?": nothing to search."""
-    return _CONTENT.search(_stripped(text)) is None
+    return _CONTENT.search(_stripped(text)[0]) is None
 
 
 def asks_by_command(text: str) -> bool:
     """True for "Describe the attack." or "Hi, could you name the winner": a question asked as a command."""
-    text = text.strip()
-    for _ in range(8):
-        if _COMMAND.match(text):
-            return True
-        shorter = _COURTESY.sub("", text, count=1).strip()
-        if shorter == text:
-            return False
-        text = shorter
-    return False
+    return _stripped(text)[1]
 
 
-def _stripped(question: str, opening: re.Pattern[str] = _OPENING) -> str:
-    text = question.strip()
+def _stripped(question: str, opening: re.Pattern[str] = _OPENING) -> tuple[str, bool]:
+    """The question without the openings and closings ``opening`` knows, and whether one was a command."""
+    text, commanded = question.strip(), False
     for _ in range(8):  # every opening once, in any order; the bound keeps a hostile input cheap
+        commanded = commanded or _COMMAND.match(text) is not None
         shorter = _CLOSING.sub("", opening.sub("", text, count=1), count=1).strip().rstrip(",;:-").rstrip()
         if shorter == text:
             break
         text = shorter
-    return text
+    return text, commanded
