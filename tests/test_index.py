@@ -298,6 +298,22 @@ def test_mismatched_model_is_rebuilt(seed_index: Path, tmp_path: Path, docs: Pat
     assert Assistant.open(index).ask(QUESTION).answered
 
 
+def test_an_index_read_or_split_by_older_rules_is_rebuilt(
+    tmp_path: Path, docs: Path, encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A document's text and sentences as the reader and splitter of this version make them:
+    # nothing unchanged may keep what an older reader took from its file.
+    import qa.build
+
+    index = tmp_path / "index"
+    build_index(docs, index, encoder=encoder)
+    monkeypatch.setattr(qa.build, "SPLITTER_VERSION", qa.build.SPLITTER_VERSION + 1)
+    report = build_index(docs, index, encoder=encoder)
+    assert "read, split" in report.rebuilt_because and not report.unchanged and len(report.added) == 3
+    assert report.embedded == 0  # the embedding cache still holds every sentence
+    assert Assistant.open(index).ask(QUESTION).answered
+
+
 # -- processes: kills, races, readers ----------------------------------------------------
 
 

@@ -193,3 +193,27 @@ def test_a_text_longer_than_libxml2s_default_limit_is_kept() -> None:
     words = b"word " * 2_200_000  # 11 MB in one text node: without huge_tree, libxml2 drops it silently
     doc = extract("long.html", b"<html><body><main><p>" + words + b"</p><p>The end.</p></main></body></html>")
     assert len(doc.text) > 11_000_000 and doc.text.rstrip().endswith("The end.")
+
+
+def test_form_labels_are_not_text() -> None:
+    # Django's tutorials put each console example in tabs: radio inputs and labels holding
+    # icon-font glyphs. The glyphs were read as a paragraph between the sentence that
+    # introduces the example and the example, so the quote ended in "\uf17c/\uf179".
+    html = b"""<html><body><div role="main"><section><h2>Running tests</h2>
+    <p>In the terminal, we can run our test:</p>
+    <div class="console-block" id="console-block-1">
+    <input class="c-tab-unix" id="c-tab-1-unix" type="radio" name="console-1" checked>
+    <label for="c-tab-1-unix" title="Linux/macOS">&#xf17c/&#xf179</label>
+    <input class="c-tab-win" id="c-tab-1-win" type="radio" name="console-1">
+    <label for="c-tab-1-win" title="Windows">&#xf17a</label>
+    <section class="c-content-unix"><div class="highlight"><pre>$ python manage.py test polls</pre></div></section>
+    </div><p>The test fails.</p></section></div></body></html>"""
+    doc = extract("tutorial.html", html)
+    check(doc)
+    assert "\uf17c" not in doc.text and "\uf17a" not in doc.text
+    kinds = [(b.kind, doc.text[b.start : b.end]) for b in doc.blocks]
+    assert kinds[1:] == [
+        (TEXT, "In the terminal, we can run our test:"),
+        (CODE, "$ python manage.py test polls"),
+        (TEXT, "The test fails."),
+    ]

@@ -25,7 +25,7 @@ _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=Tru
 # Elements whose content is never text of the page.
 _SKIP_TAGS = frozenset(
     "head title meta link base script style noscript template svg math canvas iframe object embed "
-    "button input select textarea option datalist map audio video nav form dialog".split()
+    "button input label select textarea option datalist map audio video nav form dialog".split()
 )
 # Parts of a page around its main content; inside a declared main content only a footer is.
 _PAGE_TAGS = frozenset("header footer aside".split())

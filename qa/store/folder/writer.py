@@ -156,7 +156,7 @@ class FolderWriter:
             index.close()
             return None
         if manifest.get("chunking") != self.chunking:
-            self.rebuilt_because = "the sentence splitting or passage settings changed"
+            self.rebuilt_because = "the way documents are read, split into sentences or into passages changed"
             index.close()
             return None
         return Previous(index)

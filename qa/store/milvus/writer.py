@@ -205,7 +205,7 @@ class MilvusWriter:
         elif manifest is not None and not same_model:
             problem = "the index was built with another model or precision"
         elif manifest is not None and manifest.get("chunking") != self.chunking:
-            problem = "the sentence splitting or passage settings changed"
+            problem = "the way documents are read, split into sentences or into passages changed"
         self.codec: PieceCodec | None = None
         self.df = np.zeros(max(int(self.identity.get("vocabulary", 0)), 1), dtype=np.int64)
         self.terms: Counter[int] = Counter()  # sentences holding each BM25 term key (typing slips)
