@@ -239,6 +239,44 @@ def test_the_sentence_that_opens_a_section_defines_its_heading(tmp_path, encoder
     assert answer.answered and answer.quotes[0].text.startswith(lead)
 
 
+# An API reference as Node.js writes it: under each entry's heading, its parameters as a
+# list, then the sentence that says what it does.
+PARAMETERS_FIRST = """# Harbour
+
+## `harbour.assign(boat[, length])`
+
+* `boat` {string} The name of the boat.
+* `length` {number} Its length in metres. **Default:** `12`.
+* Returns: {string} The berth given.
+
+The `harbour.assign()` method gives a boat the smallest free berth that fits it.
+
+If no berth is free, the boat joins the waiting list.
+
+## `harbour.release(berth)`
+
+* `berth` {string} A berth that `harbour.assign()` gave.
+
+The `harbour.release()` method frees a berth for the next boat.
+
+A berth that is already free is left as it is.
+"""
+
+
+@pytest.mark.parametrize(
+    ("question", "lead"),
+    [
+        ("what does harbour.assign do", "The `harbour.assign()` method gives"),
+        ("what does harbour.release do", "The `harbour.release()` method frees"),
+    ],
+)
+def test_the_sentence_after_a_list_of_parameters_says_what_the_entry_does(
+    tmp_path, encoder, question: str, lead: str
+) -> None:
+    answer = ask_one_page(tmp_path, encoder, "harbour.md", PARAMETERS_FIRST, question)
+    assert answer.answered and answer.quotes[0].text.startswith(lead)
+
+
 def ask_one_page(tmp_path, encoder, name: str, text: str, question: str):  # type: ignore[no-untyped-def]
     """Index a folder holding one page and ask it one question."""
     from qa.build import build_index
