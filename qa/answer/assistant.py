@@ -11,6 +11,7 @@ from pathlib import Path
 from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
 from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
+from qa.answer.introduced import MARKDOWN_SUFFIXES, introduced_end
 from qa.answer.sources import SourceCheck
 from qa.config import Settings
 from qa.embed.encoder import Encoder, OnnxEncoder
@@ -21,6 +22,7 @@ from qa.rank.parts import split_questions
 from qa.rank.ranker import Query, Ranker, Ranking
 from qa.rank.spelling import Correction, Speller
 from qa.read.document import Document
+from qa.read.outline import SEPARATOR
 from qa.store import open_index
 from qa.store.base import SENTENCES, Index
 
@@ -337,6 +339,14 @@ class _Candidates:
         begin, end = min(int(rows.start[a]), int(rows.start[b])), max(int(rows.end[a]), int(rows.end[b]))
         return "\n" not in text[begin:end]
 
+    def _new_headings(self, own: int, following: int) -> list[str]:
+        """The headings and terms of context ``following`` that context ``own`` is not under."""
+        mine, theirs = ([] if c < 0 else self.index.context_text([c])[0].split(SEPARATOR) for c in (own, following))
+        same = 0
+        while same < min(len(mine), len(theirs)) and mine[same] == theirs[same]:
+            same += 1
+        return theirs[same:]
+
     def quote(self, rank: int) -> Quote:
         if rank not in self._made:
             self._made[rank] = self._quote(rank)
@@ -350,8 +360,15 @@ class _Candidates:
         same_before = bool(before.found[rank]) and before.document[rank] == document.name
         same_after = bool(after.found[rank]) and after.document[rank] == document.name
         # A sentence that introduces what follows ("... as follows:") is quoted with it.
-        if text[start:end].endswith(":") and same_after:
-            end = int(after.end[rank])
+        if text[start:end].endswith(":"):
+            end = introduced_end(
+                text,
+                end,
+                (int(after.start[rank]), int(after.end[rank])) if same_after else None,
+                same_after and after.context[rank] == rows.context[rank],
+                self._new_headings(int(rows.context[rank]), int(after.context[rank])) if same_after else [],
+                document.name.lower().endswith(MARKDOWN_SUFFIXES),
+            )
         begin = int(before.start[rank]) if same_before and before.quotable[rank] else start
         finish = int(after.end[rank]) if same_after and after.quotable[rank] else end
         cosine, word_match = float(ranking.dense[rank]), float(ranking.match[rank])
