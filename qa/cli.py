@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import logging
+import re
 import shutil
 import sqlite3
 import sys
@@ -108,7 +109,15 @@ def _open(index: str, threads: int = 0):  # type: ignore[no-untyped-def]
     return Assistant.open(index, settings().model, threads=threads)
 
 
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+
+
 def _quoted(text: str) -> str:
+    # A quote within one paragraph is prose: a hard-wrapped source's line breaks are not the
+    # author's, so it is printed on one line (the chat page lets it flow the same way).
+    if not _BLANK_LINE.search(text):
+        text = _LINE_BREAK.sub(" ", text)
     return text if text[:1] in "\"'“‘«" else f"“{text}”"
 
 

@@ -116,6 +116,36 @@ def test_check_passes_on_an_intact_index(seed_index: Path) -> None:
     assert out.returncode == 0 and "is intact" in out.stdout
 
 
+HARD_WRAPPED = """# Lamps
+
+The keeper lights the lamp of the lighthouse every evening
+at dusk, and puts it out at dawn.
+
+To clean the lens of the lamp, the keeper runs these two
+commands:
+
+    wipe --gently lens
+    polish lens
+"""
+
+
+def test_a_quote_from_a_hard_wrapped_file_is_one_line_and_an_example_keeps_its_lines(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "lamps.md").write_text(HARD_WRAPPED)
+    assert qa("index", str(docs), "--index", str(tmp_path / "index")).returncode == 0
+    out = qa("ask", "When does the keeper light the lamp?", "--index", str(tmp_path / "index"))
+    assert (
+        "“The keeper lights the lamp of the lighthouse every evening at dusk, and puts it out at dawn.”" in out.stdout
+    )
+    body = json.loads(
+        qa("ask", "When does the keeper light the lamp?", "--index", str(tmp_path / "index"), "--json").stdout
+    )
+    assert "evening\nat dusk" in body["quotes"][0]["text"]  # the quote itself is the file's text, as written
+    out = qa("ask", "How does the keeper clean the lens?", "--index", str(tmp_path / "index"))
+    assert "two\ncommands:\n\n    wipe --gently lens\n    polish lens" in out.stdout
+
+
 def test_index_exclude_and_qaignore(tmp_path: Path) -> None:
     docs = tmp_path / "docs"
     shutil.copytree(ROOT / "seeds", docs)

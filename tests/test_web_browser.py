@@ -289,6 +289,36 @@ def test_a_quote_from_a_file_edited_since_the_build_says_so(browser, tmp_path) -
             chat.close()
 
 
+def test_a_hard_wrapped_quote_flows_and_an_example_keeps_its_lines(browser, tmp_path) -> None:
+    from qa.build import build_index
+
+    docs, index = tmp_path / "docs", tmp_path / "index"
+    docs.mkdir()
+    (docs / "lamps.md").write_text(
+        "# Lamps\n\nThe keeper lights the lamp of the lighthouse every evening\nat dusk, and puts it out at dawn.\n\n"
+        "To clean the lens of the lamp, the keeper runs these two\ncommands:\n\n"
+        "    wipe --gently lens\n    polish lens\n"
+    )
+    build_index(docs, index)
+    with running_server(index, tmp_path) as url:
+        chat = Page(browser, url, DESKTOP)
+        try:
+            chat.ask("When does the keeper light the lamp?")
+            prose = chat.last(".message--answer").locator(".quote--primary .quote__text")
+            chat.expect(prose).to_have_class(re.compile("quote__text--flowing"))
+            assert (
+                prose.inner_text()
+                == "The keeper lights the lamp of the lighthouse every evening at dusk, and puts it out at dawn."
+            )
+            chat.ask("How does the keeper clean the lens?")
+            example = chat.last(".message--answer").locator(".quote--primary .quote__text")
+            chat.expect(example).not_to_have_class(re.compile("quote__text--flowing"))
+            assert "\n    polish lens" in example.inner_text()
+            assert chat.dialogs == [] and chat.errors == []
+        finally:
+            chat.close()
+
+
 def test_a_broken_index_is_shown_with_its_reason(browser, web_index_dir, tmp_path) -> None:
     index = tmp_path / "index"
     shutil.copytree(web_index_dir, index)

@@ -114,6 +114,10 @@
   // built as nodes: the text itself is never parsed as HTML.
   function quoteTextNode(quote, spans) {
     const block = el("blockquote", "quote__text");
+    // A quote within one paragraph is prose: the line breaks of a hard-wrapped source
+    // (Markdown, plain text) are not the author's, so it flows. One with a blank line
+    // in it holds an example or a list and keeps its lines.
+    if (!/\n[ \t]*\n/.test(quote.text)) block.classList.add("quote__text--flowing");
     let at = 0;
     spans.forEach(([start, end]) => {
       if (start > at) block.appendChild(document.createTextNode(quote.text.slice(at, start)));
