@@ -219,7 +219,7 @@ def test_update_delete_and_rebuild(docs: Path, tmp_path: Path, encoder) -> None:
 
     # Other passage settings: a new version, vectors reused by text, the alias moved.
     report = build_index(docs, address, Settings(window=4, stride=2), encoder=encoder, parallel=False)
-    assert "passage settings" in report.rebuilt_because and report.embedded == 0
+    assert "into passages" in report.rebuilt_because and report.embedded == 0
     assert len(versions(address)) == 2 and versions(address) != first  # this one and the one before
     new = Assistant.open(address)
     assert where(new) == expected
