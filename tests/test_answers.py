@@ -277,6 +277,16 @@ def test_the_sentence_after_a_list_of_parameters_says_what_the_entry_does(
     assert answer.answered and answer.quotes[0].text.startswith(lead)
 
 
+def test_a_question_in_the_text_is_not_quoted_as_its_answer(tmp_path, encoder) -> None:
+    page = (
+        "# Harbours\n\nWhat is the difference between a harbour and a port?\n\n"
+        "A harbour is sheltered water where boats are safe from storms, and a port is a place "
+        "where ships load and unload their cargo.\n"
+    )
+    answer = ask_one_page(tmp_path, encoder, "faq.md", page, "what's the difference between a harbour and a port")
+    assert answer.answered and answer.quotes[0].text.startswith("A harbour is sheltered water")
+
+
 def ask_one_page(tmp_path, encoder, name: str, text: str, question: str):  # type: ignore[no-untyped-def]
     """Index a folder holding one page and ask it one question."""
     from qa.build import build_index

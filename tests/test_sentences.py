@@ -263,6 +263,25 @@ def test_seed_byline_and_headline_are_not_quotable() -> None:
     assert flags["US-led coalition: Attack with 2 armed drones foiled in Iraq –"] is False
 
 
+def test_a_question_in_the_text_is_not_quotable() -> None:
+    text = (
+        "What is the difference between a harbour and a port? A harbour is sheltered water. "
+        "She asked: \u201cIs the harbour open?\u201d The keeper said it was. Why? Nobody knows.\n\n"
+        "Is the harbour open at night?\n\nYes, from dusk to dawn."
+    )
+    flags = {text[s.start : s.end]: s.quotable for s in split_sentences(text)}
+    assert flags == {
+        "What is the difference between a harbour and a port?": False,
+        "A harbour is sheltered water.": True,
+        "She asked: \u201cIs the harbour open?\u201d": False,
+        "The keeper said it was.": True,
+        "Why?": False,
+        "Nobody knows.": True,
+        "Is the harbour open at night?": False,
+        "Yes, from dusk to dawn.": True,
+    }
+
+
 def test_long_sentences_are_cut_at_clause_punctuation() -> None:
     clause = "the river rose over the old stone bridge near the mill"
     text = "In the spring of that year " + "; ".join([clause] * 60) + ". It fell."

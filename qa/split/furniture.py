@@ -40,6 +40,7 @@ REPEATED_MAX_CHARS = 300
 # A line this short without sentence punctuation is a heading or a menu item.
 TITLE_MAX_WORDS = 4
 _CLOSED = (".", "!", "?", '"', "”")
+_CLOSING = "\"'”’»)] \t\n"
 # A line of up to this many words that ends with a separator is a title: "Drones foiled in Iraq –".
 SEPARATED_TITLE_MAX_WORDS = 20
 _DANGLING = re.compile(r"\s[—–|-]$")
@@ -162,5 +163,10 @@ class Furniture:
                 return len(words) <= CREDIT_MAX_WORDS and not sentence.endswith((".", "!", "?"))
             if len(words) <= BYLINE_MAX_WORDS and all(w[0].isupper() or w.lower() in _BYLINE_WORDS for w in words):
                 return True
+        # A question in the text asks, it does not answer ("What's the difference between a
+        # project and an app?" before the paragraph that says): its words still count for
+        # the sentence after it (the previous sentence's evidence), which is quoted instead.
+        if sentence.rstrip(_CLOSING).endswith("?"):
+            return True
         # "Sign", "Home", "2": fewer than two words is not a sentence.
         return count_words and not _TWO_WORDS.search(sentence)
