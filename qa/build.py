@@ -9,6 +9,7 @@ stays answerable throughout: the new version replaces it in one atomic step at t
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -45,6 +46,7 @@ class BuildReport:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warned: list[tuple[str, str]] = field(default_factory=list)  # read, but not quite as written
     duplicates: list[tuple[str, str]] = field(default_factory=list)
+    other_types: Counter[str] = field(default_factory=Counter)  # files of types not read, by suffix
     sentences: int = 0
     embedded: int = 0
     seconds: float = 0.0
@@ -214,7 +216,7 @@ def build_index(
         report.rebuilt_because = writer.rebuilt_because
         known = writer.known()
         # 1. What is in the folder.
-        files = list(_discover(docs_dir, exclude, skip))
+        files = list(_discover(docs_dir, exclude, skip, report.other_types))
         progress.start("reading", total=len(files), unit="file")
         seen: set[str] = set()
         # 2. Read and split each file (in the reader thread); embed what is new as it comes.
@@ -256,8 +258,13 @@ def build_index(
     return report
 
 
-def _discover(docs_dir: Path, exclude: Sequence[str], skip: Callable[[str, str], None]) -> Iterator[tuple[str, Path]]:
-    yield from discover(docs_dir, exclude=exclude, on_skip=skip)
+def _discover(
+    docs_dir: Path, exclude: Sequence[str], skip: Callable[[str, str], None], other: Counter[str]
+) -> Iterator[tuple[str, Path]]:
+    def count(name: str) -> None:
+        other[Path(name).suffix.lower()] += 1
+
+    yield from discover(docs_dir, exclude=exclude, on_skip=skip, on_other=count)
 
 
 class _writer:

@@ -9,6 +9,7 @@ import re
 import shutil
 import sqlite3
 import sys
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
 
@@ -91,8 +92,24 @@ def _build(
         _say(f"Rebuilt from scratch: {report.rebuilt_because}.")
     for name, same in report.duplicates:
         _say(f"note: {name} has the same text as {same}")
+    if report.other_types:
+        _say(_not_read(report.other_types))
     _question_model()
     click.echo(f"Indexed {docs_dir} into {index}: {report.summary()}.")
+
+
+def _not_read(types: Counter[str]) -> str:
+    """One line on the files left out for their type: "Not read: 2 .docx, 1 .csv files (...)"."""
+    from qa.read.files import TEXT_SUFFIXES
+
+    kinds = [f"{count} {suffix or 'without a suffix'}" for suffix, count in types.most_common(5)]
+    more = len(types) - len(kinds)
+    listed = ", ".join(kinds) + (f" and {more} other types" if more > 0 else "")
+    files = "file" if sum(types.values()) == 1 else "files"
+    return (
+        f"Not read: {listed} {files} (it reads {', '.join(sorted(TEXT_SUFFIXES))}, .html, .htm and .pdf; "
+        "convert others to one of these to include them)."
+    )
 
 
 def _question_model() -> None:

@@ -229,6 +229,22 @@ def test_index_reports_counts_and_skips(tmp_path: Path) -> None:
     assert "1 added, 0 updated, 0 removed, 0 unchanged, 1 skipped" in out.stdout
     again = qa("index", str(docs), "--index", str(tmp_path / "index"))
     assert "0 added, 0 updated, 0 removed, 1 unchanged" in again.stdout
+    assert "Not read" not in again.stderr
+
+
+def test_index_names_the_file_types_it_did_not_read(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    shutil.copytree(ROOT / "seeds", docs)
+    (docs / "report.docx").write_bytes(b"PK\x03\x04")
+    (docs / "minutes.docx").write_bytes(b"PK\x03\x04")
+    (docs / "data.csv").write_text("year,ships\n1932,4\n")
+    (docs / "old.csv").write_text("year,ships\n1931,2\n")
+    (docs / ".hidden.docx").write_bytes(b"PK")
+    (docs / ".qaignore").write_text("old.csv\n")
+    out = qa("index", str(docs), "--index", str(tmp_path / "index"))
+    assert out.returncode == 0, out.stderr
+    assert "Not read: 2 .docx, 1 .csv files (it reads" in out.stderr  # hidden and ignored files are not counted
+    assert "1 added" in out.stdout
 
 
 def test_chat_keeps_history(seed_index: Path) -> None:

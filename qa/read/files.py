@@ -190,14 +190,18 @@ def _ignore_lines(top: str, on_skip: OnSkip) -> list[str]:
 
 
 def discover(
-    root: Path | str, exclude: Iterable[str] = (), on_skip: OnSkip = warn_skipped
+    root: Path | str,
+    exclude: Iterable[str] = (),
+    on_skip: OnSkip = warn_skipped,
+    on_other: Callable[[str], None] | None = None,
 ) -> Iterator[tuple[str, Path]]:
     """Files under ``root`` with a supported suffix, as (name relative to root, path), in name order.
 
     Names use '/' on every system. Hidden files and folders are left out, and so is what
     the folder's ``.qaignore`` or the ``exclude`` patterns (gitignore syntax) match.
     Folders that cannot be read, links to folders and names that are not UTF-8 are
-    skipped through ``on_skip(name, reason)``.
+    skipped through ``on_skip(name, reason)``; the name of every other file of a type not
+    read (a .docx, a .csv) goes to ``on_other``.
 
     Raises:
         FileNotFoundError: ``root`` is not a folder.
@@ -230,10 +234,14 @@ def discover(
             kept.append(entry)
         dirs[:] = kept
         for entry in sorted(files):
-            if entry.startswith(".") or os.path.splitext(entry)[1].lower() not in SUFFIXES:
+            supported = os.path.splitext(entry)[1].lower() in SUFFIXES
+            if entry.startswith(".") or (not supported and on_other is None):
                 continue
             name = base + entry
             if rules.excludes_file(name):
+                continue
+            if not supported:
+                on_other(name)  # type: ignore[misc]
                 continue
             if not _is_utf8(name):
                 on_skip(printable(name), "a file name that is not valid UTF-8 (rename the file to read it)")
