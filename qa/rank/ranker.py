@@ -52,10 +52,10 @@ CONTEXT_PIECES = 0.9
 # to answer). On the documentation benchmark 0.05 to 0.5 all help, 0.2 most; text without
 # headings is untouched.
 LEAD_SENTENCE = 0.2
-# How far back over a list that opens a section the lead sentence is looked for: Node.js
-# lists an options object's fields one per item (30 and more); the bound keeps the work per
-# candidate small. On its "what does X do" (three draws of 150): 4 → 0.41, 12 → 0.46, 48 →
-# 0.48 P@1, against 0.28 with no list skipped.
+# How far back over a list that opens a section the first sentence after it is looked for:
+# Node.js lists an options object's fields one per item (30 and more); the bound keeps the
+# work per candidate small. On its "what does X do" (three draws of 150): 4 → 0.41, 12 →
+# 0.46, 50 → 0.47 P@1, against 0.28 with the first sentence under the heading alone.
 LEAD_LIST_ITEMS = 50
 # Candidates asked of the index: enough that the answer is almost always among them
 # (see BENCHMARKS.md, "Candidate recall"), few enough that no question touches the corpus.
@@ -235,12 +235,12 @@ class Ranker:
         return (best @ weights / total).astype(np.float32), (lead * (under @ weights) / total).astype(np.float32)
 
     def _leads(self, sentences: np.ndarray, documents: list[str], contexts: np.ndarray) -> np.ndarray:
-        """Whether each sentence opens the prose under its heading.
+        """Whether each sentence opens what is under its heading.
 
-        That is the first sentence under it, or the first after a list that opens the
-        section: API references list a function's parameters before saying what it does
-        (Node.js: "* `path` {string}", "* Returns: {string}", then "The `path.join()` method
-        joins ..."), and a list item is not the summary the gain is for.
+        That is the first sentence under it and, when the section opens with a list, the
+        first sentence after the list too: API references list a function's parameters
+        before saying what it does (Node.js: "* `path` {string}", "* Returns: {string}",
+        then "The `path.join()` method joins ...").
         """
         n = len(sentences)
         lead = np.zeros(n, dtype=bool)
@@ -248,8 +248,7 @@ class Ranker:
         if not len(under):
             return lead
         back = np.arange(1, LEAD_LIST_ITEMS + 2)
-        before = (sentences[under, None] - back[None, :]).ravel()
-        rows = self.index.rows(before)
+        rows = self.index.rows((sentences[under, None] - back[None, :]).ravel())
         texts: dict[str, str] = {}
 
         def is_item(document: str, start: int) -> bool:
@@ -257,17 +256,21 @@ class Ranker:
                 texts[document] = self.index.document(document).text
             return _in_list_item(texts[document], start)
 
+        def heads(j: int, at: int) -> bool:  # row j is in another document or under another heading
+            return not rows.found[j] or rows.document[j] != documents[at] or rows.context[j] != contexts[at]
+
         own = self.index.rows(sentences[under])
         for row, at in enumerate(under.tolist()):
-            if is_item(documents[at], int(own.start[row])):
-                continue
-            for k in range(len(back)):  # back over the list items that open the section
-                j = row * len(back) + k
-                if not rows.found[j] or rows.document[j] != documents[at] or rows.context[j] != contexts[at]:
-                    lead[at] = True  # nothing but list items between it and its heading
-                    break
-                if not is_item(rows.document[j], int(rows.start[j])):
-                    break
+            first = row * len(back)
+            if heads(first, at):
+                lead[at] = True
+            elif not is_item(documents[at], int(own.start[row])):
+                for j in range(first, first + len(back)):  # back over the list that opens the section
+                    if heads(j, at):
+                        lead[at] = True
+                        break
+                    if not is_item(rows.document[j], int(rows.start[j])):
+                        break
         return lead
 
     # -- both ---------------------------------------------------------------------------
