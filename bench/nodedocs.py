@@ -18,18 +18,14 @@ documentation text is kept in the repository. Baselines rank the same sentences.
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import re
-import shutil
-import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.quality import Sentences, bm25_baseline, dense_baseline, misses, ours, qa_index, table
-from qa import Assistant
-from qa.evaluate import Labelled, score
+from bench.pydocs import measure
+from qa.evaluate import Labelled
 
 ROOT = Path("/usr/share/doc/nodejs/api")
 # An entry's heading: a function or method of a module or class, by its dotted name.
@@ -104,31 +100,7 @@ def main() -> None:
     if not ROOT.is_dir():
         raise SystemExit(f"{ROOT} is missing: apt-get install -y nodejs")
     labels = questions(args.questions, args.seed)
-    with tempfile.TemporaryDirectory() as tmp:
-        docs = Path(tmp) / "docs"
-        docs.mkdir()
-        for page in sorted(ROOT.glob("*.md")):
-            shutil.copyfile(page, docs / page.name)
-        index = args.index or Path(tmp) / "index"
-        seconds = qa_index(docs, index)
-        assistant = Assistant.open(index)
-        print(
-            f"{assistant.index.info.documents} pages, {assistant.index.info.sentences} sentences; "
-            f"indexed in {seconds:.0f}s; {len(labels)} questions (seed {args.seed})"
-        )
-        sentences = Sentences(assistant)
-        rows = [
-            (name, score(labels, system(labels)))
-            for name, system in (
-                ("ours (qa.Assistant)", ours(assistant)),
-                ("BM25 (bm25s)", bm25_baseline(sentences)),
-                ("dense (MiniLM cosine)", dense_baseline(sentences)),
-            )
-        ]
-        print(table(f'"what does X do": {len(labels)}', rows))
-        print(misses(rows[0][1].failures, 10))
-        if args.json:
-            args.json.write_text(json.dumps({name: report.to_dict() for name, report in rows}, indent=2))
+    measure({page.name: page for page in sorted(ROOT.glob("*.md"))}, labels, args.seed, args.index, args.json)
 
 
 if __name__ == "__main__":

@@ -79,27 +79,20 @@ def questions(n: int, seed: int) -> list[Labelled]:
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--questions", type=int, default=100)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--index", type=Path, help="reuse (or keep) the index here")
-    parser.add_argument("--json", type=Path)
-    args = parser.parse_args()
-    if not ROOT.is_dir():
-        raise SystemExit(f"{ROOT} is missing: apt-get install -y python3.11-doc")
-    labels = questions(args.questions, args.seed)
+def measure(pages: dict[str, Path], labels: list[Labelled], seed: int, index: Path | None, out: Path | None) -> None:
+    """Index ``pages`` (name in the folder → installed file), ask ``labels`` of ours and the
+    baselines, print the table and ours' first misses (and write the figures to ``out``)."""
     with tempfile.TemporaryDirectory() as tmp:
         docs = Path(tmp) / "docs"
-        for page in pages():
-            (docs / page).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(ROOT / page, docs / page)
-        index = args.index or Path(tmp) / "index"
+        for name, source in pages.items():
+            (docs / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, docs / name)
+        index = index or Path(tmp) / "index"
         seconds = qa_index(docs, index)
         assistant = Assistant.open(index)
         print(
             f"{assistant.index.info.documents} pages, {assistant.index.info.sentences} sentences; "
-            f"indexed in {seconds:.0f}s; {len(labels)} questions (seed {args.seed})"
+            f"indexed in {seconds:.0f}s; {len(labels)} questions (seed {seed})"
         )
         sentences = Sentences(assistant)
         rows = [
@@ -112,9 +105,21 @@ def main() -> None:
         ]
         print(table(f'"what does X do": {len(labels)}', rows))
         print(misses(rows[0][1].failures, 10))
-        figures = {name: report.to_dict() for name, report in rows}
-        if args.json:
-            args.json.write_text(json.dumps(figures, indent=2))
+        if out:
+            out.write_text(json.dumps({name: report.to_dict() for name, report in rows}, indent=2))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--questions", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--index", type=Path, help="reuse (or keep) the index here")
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    if not ROOT.is_dir():
+        raise SystemExit(f"{ROOT} is missing: apt-get install -y python3.11-doc")
+    labels = questions(args.questions, args.seed)
+    measure({page: ROOT / page for page in pages()}, labels, args.seed, args.index, args.json)
 
 
 if __name__ == "__main__":
