@@ -158,7 +158,8 @@ SCHEMAS: dict[str, Any] = {
             "confidence": {
                 "type": "number",
                 "description": (
-                    "The larger of word_match and cosine; an answer is given only when the best quote's "
+                    "The larger of cosine and the word-piece match of what the question asks about (its "
+                    "own words, what, is, do, left out); an answer is given only when the best quote's "
                     "confidence reaches the answer's threshold."
                 ),
             },

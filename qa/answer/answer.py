@@ -27,8 +27,9 @@ class Evidence:
     passage: the sentences around it, their passage's evidence (z-score; 0 is average).
     word_match: how well the sentence's word pieces match the question's, piece by piece
         (IDF-weighted mean of best cosines, 0..1).
-    confidence: the larger of word_match and cosine: an answer is given only when the best
-        quote's confidence reaches the index's threshold.
+    confidence: the larger of cosine and the word-piece match of what the question asks
+        about (its own words, "what", "is", "do", left out): an answer is given only when the
+        best quote's confidence reaches the index's threshold.
     lead: what the quote's score gained as the first sentence under a heading that matches
         the question (score = word_match + lead; 0 for other sentences).
     """

@@ -30,7 +30,8 @@ MAX_QUESTION_CHARS = 2000
 MAX_TOP_K = 20
 # Answer only when the documents hold the question's words or its meaning: the best
 # sentence's confidence, the larger of its word-piece match (IDF-weighted mean of best
-# cosines) and the best cosine of any candidate, reaches this: about the lowest threshold
+# cosines, the question's own words left out: `qa.rank.ranker.QUESTION_WORD_WEIGHT`)
+# and the best cosine of any candidate, reaches this: about the lowest threshold
 # that declines 95% of SQuAD questions asked of an index without their article (0.475 on
 # `qa eval --calibrate`'s grid; 0.48 is what the chat page shows): BENCHMARKS.md,
 # "Abstention". An index can carry its own threshold (`qa index --min-confidence`).
@@ -79,7 +80,7 @@ class Assistant:
     def __init__(self, index: Index, encoder: Encoder) -> None:
         self.index = index
         self.encoder = encoder
-        self.ranker = Ranker(index, encoder.word_mask)
+        self.ranker = Ranker(index, encoder.word_mask, encoder.question_mask)
         self.speller = Speller(index.term_counts)
         self.min_confidence = index.info.min_confidence if index.info.min_confidence is not None else MIN_CONFIDENCE
         self.sources = SourceCheck(index.info.documents_root, lambda name: index.document(name).digest)
@@ -371,13 +372,13 @@ class _Candidates:
             )
         begin = int(before.start[rank]) if same_before and before.quotable[rank] else start
         finish = int(after.end[rank]) if same_after and after.quotable[rank] else end
-        cosine, word_match = float(ranking.dense[rank]), float(ranking.match[rank])
+        cosine, word_match, sure = float(ranking.dense[rank]), float(ranking.match[rank]), float(ranking.sure[rank])
         evidence = Evidence(
             cosine=round(cosine, 4),
             bm25=round(float(ranking.lexical[rank]), 4),
             passage=round(float(ranking.passage[rank]), 4),
             word_match=round(word_match, 4),
-            confidence=round(max(word_match, cosine), 4),
+            confidence=round(max(sure, cosine), 4),
             lead=round(float(ranking.scores[rank]) - word_match, 4),
         )
         return Quote(

@@ -39,6 +39,7 @@ class Encoder(Protocol):
     precision: str
     dimension: int
     word_mask: np.ndarray  # per vocabulary id: True for pieces with a letter or digit
+    question_mask: np.ndarray  # per vocabulary id: True for the words that make a question (`QUESTION_WORDS`)
 
     def encode(self, texts: Sequence[str]) -> np.ndarray: ...
 
@@ -50,6 +51,20 @@ def word_mask(vocabulary: dict[str, int]) -> np.ndarray:
     mask = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
     for piece, i in vocabulary.items():
         mask[i] = any(ch.isalnum() for ch in piece)
+    return mask
+
+
+# The words that make a sentence a question rather than say what it is about: documents
+# rarely hold them, so the index gives them the weight of rare words.
+QUESTION_WORDS = frozenset("what which who whom whose when where why how is are was were do does did".split())
+
+
+def question_mask(vocabulary: dict[str, int]) -> np.ndarray:
+    """For each vocabulary id: is the piece one of `QUESTION_WORDS`?"""
+    mask = np.zeros(max(vocabulary.values()) + 1, dtype=bool)
+    for word in QUESTION_WORDS:
+        if word in vocabulary:
+            mask[vocabulary[word]] = True
     return mask
 
 
@@ -95,7 +110,9 @@ class OnnxEncoder:
             raise ModelLoadError(f"cannot load the model {model} ({type(exc).__name__}: {exc})") from None
         self.tokenizer.enable_truncation(max_length=max_seq_length(path))
         self.tokenizer.no_padding()
-        self.word_mask = word_mask(self.tokenizer.get_vocab())
+        vocabulary = self.tokenizer.get_vocab()
+        self.word_mask = word_mask(vocabulary)
+        self.question_mask = question_mask(vocabulary)
         self.name = model_name(model)
         self.precision = precision
         self.dimension = int(config["hidden_size"])

@@ -57,6 +57,15 @@ LEAD_SENTENCE = 0.2
 # work per candidate small. On its "what does X do" (three draws of 150): 4 → 0.41, 12 →
 # 0.46, 50 → 0.47 P@1, against 0.28 with the first sentence under the heading alone.
 LEAD_LIST_ITEMS = 50
+# The confidence to answer rests on what a question asks about, not on the words that make
+# it a question ("what", "is", "do": `qa.embed.encoder.QUESTION_WORDS`), which count this
+# much there. A document rarely holds them, so the index weighs them as rare words, and over
+# one short article "What is the C-RAM?" was declined on "what" and "is" (0.45). On the
+# abstention split (BENCHMARKS.md), same threshold: SQuAD questions whose article is absent
+# declined 0.970 → 0.965, search-box ones 0.860 → 0.853, the cost on answerable SQuAD 1.4 →
+# 0.9 points (at 0.5: 0.968, 0.860, 1.04). The order keeps their full weight: there they
+# carry what the question asks for (halving them costs the search-box style 2.9 points).
+QUESTION_WORD_WEIGHT = 0.0
 # Candidates asked of the index: enough that the answer is almost always among them
 # (see BENCHMARKS.md, "Candidate recall"), few enough that no question touches the corpus.
 DENSE_CANDIDATES = 100
@@ -80,18 +89,19 @@ class Ranking:
     sentences: np.ndarray  # sentence ids, best first
     scores: np.ndarray  # the order, 0..1: word-piece match, plus the lead-sentence gain
     match: np.ndarray  # their word-piece match, 0..1
+    sure: np.ndarray  # the same match with the question's own words at QUESTION_WORD_WEIGHT: what the confidence uses
     dense: np.ndarray  # cosine of each to the question
     lexical: np.ndarray  # BM25 score of each
     passage: np.ndarray  # passage evidence (z-scored) of each
     stage1: np.ndarray  # the stage-1 score that made each a candidate
     coverage: float  # share of the question's word-piece weight found in its best BM25 passage
-    confidence: float  # how well the best sentence matches what was asked, 0..1
+    confidence: float  # how well the best sentence holds what was asked about (its `sure`), 0..1
     best_cosine: float  # the highest cosine of any candidate to the question
 
     @staticmethod
     def empty(coverage: float = 0.0) -> Ranking:
         zf = np.zeros(0, dtype=np.float32)
-        return Ranking(np.zeros(0, dtype=np.int64), zf, zf, zf, zf, zf, zf, coverage, 0.0, 0.0)
+        return Ranking(np.zeros(0, dtype=np.int64), zf, zf, zf, zf, zf, zf, zf, coverage, 0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -125,11 +135,16 @@ class Ranker:
     Args:
         index: any engine behind the `Index` protocol.
         word_mask: per vocabulary id, False for punctuation pieces (ignored in questions).
+        question_mask: per vocabulary id, True for the words that make a question ("what",
+            "is", "do"): they count at QUESTION_WORD_WEIGHT in the confidence to answer.
     """
 
-    def __init__(self, index: Index, word_mask: np.ndarray | None = None) -> None:
+    def __init__(
+        self, index: Index, word_mask: np.ndarray | None = None, question_mask: np.ndarray | None = None
+    ) -> None:
         self.index = index
         self.word_mask = word_mask
+        self.question_mask = question_mask
         self.piece_idf = np.asarray(index.piece_idf(), dtype=np.float32)
         self.samples = {kind: np.asarray(index.sample(kind), dtype=np.int64) for kind in (SENTENCES, PASSAGES)}
         self.moments: dict[str, Moments] = {kind: index.sample_moments(kind) for kind in self.samples}
@@ -192,6 +207,13 @@ class Ranker:
             weights = weights * self.word_mask[np.minimum(ids, len(self.word_mask) - 1)]
         return weights.astype(np.float32)
 
+    def _confidence_weights(self, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """``weights`` with the question's own words ("what", "is", "do") at QUESTION_WORD_WEIGHT."""
+        if self.question_mask is None:
+            return weights
+        asking = self.question_mask[np.minimum(ids, len(self.question_mask) - 1)] & (ids < len(self.question_mask))
+        return np.where(asking, QUESTION_WORD_WEIGHT * weights, weights).astype(np.float32)
+
     def best_cosines(self, query: Embedded, pieces: list) -> np.ndarray:  # type: ignore[type-arg]
         """(units, question pieces): each question piece's best cosine among a unit's pieces."""
         best = np.zeros((len(pieces), len(query.ids)), dtype=np.float32)
@@ -211,11 +233,11 @@ class Ranker:
         """
         return self._matches(query, sentences)[0]
 
-    def _matches(self, query: Embedded, sentences: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(`token_match`, lead-sentence gain) of each sentence."""
+    def _matches(self, query: Embedded, sentences: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(`token_match`, lead-sentence gain, the match as the confidence weighs it) of each sentence."""
         if not len(query.ids) or not len(sentences):
             nothing = np.zeros(len(sentences), dtype=np.float32)
-            return nothing, nothing
+            return nothing, nothing, nothing
         sentences = np.asarray(sentences, dtype=np.int64)
         rows = self.index.rows(np.concatenate([sentences, sentences - 1]))
         n = len(sentences)
@@ -232,7 +254,12 @@ class Ranker:
         weights = self._piece_weights(query.ids)
         total = max(float(weights.sum()), 1e-9)
         lead = self._leads(sentences, rows.document[:n], contexts)
-        return (best @ weights / total).astype(np.float32), (lead * (under @ weights) / total).astype(np.float32)
+        sure = self._confidence_weights(query.ids, weights)
+        return (
+            (best @ weights / total).astype(np.float32),
+            (lead * (under @ weights) / total).astype(np.float32),
+            (best @ sure / max(float(sure.sum()), 1e-9)).astype(np.float32),
+        )
 
     def _leads(self, sentences: np.ndarray, documents: list[str], contexts: np.ndarray) -> np.ndarray:
         """Whether each sentence opens what is under its heading.
@@ -300,11 +327,11 @@ class Ranker:
         top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.lexsort((ids[top], -scores[top]))]
         # 2. The best of them in order of word-piece match (ties keep stage 1's order).
-        match, lead = self._matches(query.embedded, ids[top])
+        match, lead, sure = self._matches(query.embedded, ids[top])
         order_by = np.minimum(1.0, match + LEAD_SENTENCE * lead).astype(np.float32)
         by_match = np.argsort(-order_by, kind="stable")
-        order, match, order_by = top[by_match], match[by_match], order_by[by_match]
-        confidence = float(match[0])
+        order, match, order_by, sure = top[by_match], match[by_match], order_by[by_match], sure[by_match]
+        confidence = float(sure[0])
         if context is not None:
             # A follow-up leaves its subject to the earlier turn: judge the answer by both.
             both = Embedded(
@@ -312,11 +339,12 @@ class Ranker:
                 np.concatenate([query.embedded.tokens, context.embedded.tokens]),
                 np.concatenate([query.embedded.ids, context.embedded.ids]),
             )
-            confidence = max(confidence, float(self.token_match(both, ids[order[:1]])[0]))
+            confidence = max(confidence, float(self._matches(both, ids[order[:1]])[2][0]))
         return Ranking(
             sentences=ids[order],
             scores=order_by,
             match=match,
+            sure=sure,
             dense=dense[order],
             lexical=lexical[order],
             passage=passage[order],
