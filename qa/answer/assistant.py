@@ -372,13 +372,14 @@ class _Candidates:
             )
         begin = int(before.start[rank]) if same_before and before.quotable[rank] else start
         finish = int(after.end[rank]) if same_after and after.quotable[rank] else end
-        cosine, word_match, sure = float(ranking.dense[rank]), float(ranking.match[rank]), float(ranking.sure[rank])
+        cosine, word_match = float(ranking.dense[rank]), float(ranking.match[rank])
+        asked_match = float(ranking.asked_match[rank])
         evidence = Evidence(
             cosine=round(cosine, 4),
             bm25=round(float(ranking.lexical[rank]), 4),
             passage=round(float(ranking.passage[rank]), 4),
             word_match=round(word_match, 4),
-            confidence=round(max(sure, cosine), 4),
+            confidence=round(max(asked_match, cosine), 4),
             lead=round(float(ranking.scores[rank]) - word_match, 4),
         )
         return Quote(

@@ -89,13 +89,13 @@ class Ranking:
     sentences: np.ndarray  # sentence ids, best first
     scores: np.ndarray  # the order, 0..1: word-piece match, plus the lead-sentence gain
     match: np.ndarray  # their word-piece match, 0..1
-    sure: np.ndarray  # the same match with the question's own words at QUESTION_WORD_WEIGHT: what the confidence uses
+    asked_match: np.ndarray  # the match with the question's own words at QUESTION_WORD_WEIGHT: the confidence's
     dense: np.ndarray  # cosine of each to the question
     lexical: np.ndarray  # BM25 score of each
     passage: np.ndarray  # passage evidence (z-scored) of each
     stage1: np.ndarray  # the stage-1 score that made each a candidate
     coverage: float  # share of the question's word-piece weight found in its best BM25 passage
-    confidence: float  # how well the best sentence holds what was asked about (its `sure`), 0..1
+    confidence: float  # how well the best sentence holds what was asked about (its `asked_match`), 0..1
     best_cosine: float  # the highest cosine of any candidate to the question
 
     @staticmethod
@@ -254,11 +254,11 @@ class Ranker:
         weights = self._piece_weights(query.ids)
         total = max(float(weights.sum()), 1e-9)
         lead = self._leads(sentences, rows.document[:n], contexts)
-        sure = self._confidence_weights(query.ids, weights)
+        asking = self._confidence_weights(query.ids, weights)
         return (
             (best @ weights / total).astype(np.float32),
             (lead * (under @ weights) / total).astype(np.float32),
-            (best @ sure / max(float(sure.sum()), 1e-9)).astype(np.float32),
+            (best @ asking / max(float(asking.sum()), 1e-9)).astype(np.float32),
         )
 
     def _leads(self, sentences: np.ndarray, documents: list[str], contexts: np.ndarray) -> np.ndarray:
@@ -327,11 +327,12 @@ class Ranker:
         top = np.argpartition(-scores, depth - 1)[:depth]
         top = top[np.lexsort((ids[top], -scores[top]))]
         # 2. The best of them in order of word-piece match (ties keep stage 1's order).
-        match, lead, sure = self._matches(query.embedded, ids[top])
+        match, lead, asked_match = self._matches(query.embedded, ids[top])
         order_by = np.minimum(1.0, match + LEAD_SENTENCE * lead).astype(np.float32)
         by_match = np.argsort(-order_by, kind="stable")
-        order, match, order_by, sure = top[by_match], match[by_match], order_by[by_match], sure[by_match]
-        confidence = float(sure[0])
+        order, match, order_by = top[by_match], match[by_match], order_by[by_match]
+        asked_match = asked_match[by_match]
+        confidence = float(asked_match[0])
         if context is not None:
             # A follow-up leaves its subject to the earlier turn: judge the answer by both.
             both = Embedded(
@@ -344,7 +345,7 @@ class Ranker:
             sentences=ids[order],
             scores=order_by,
             match=match,
-            sure=sure,
+            asked_match=asked_match,
             dense=dense[order],
             lexical=lexical[order],
             passage=passage[order],
