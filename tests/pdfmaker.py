@@ -1,4 +1,4 @@
-"""Write a small valid PDF with one line of text per page, for the reader tests."""
+"""Write a small valid PDF with a few lines of text per page ("\n" between lines), for the reader tests."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ def make_pdf(pages: list[str]) -> bytes:
     for number, text in enumerate(pages):
         page, content = 3 + 2 * number, 4 + 2 * number
         kids.append(f"{page} 0 R")
-        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET"
+        lines = " T* ".join(f"({line}) Tj" for line in text.split("\n"))
+        stream = f"BT /F1 12 Tf 14 TL 72 720 Td {lines} ET"
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents {content} 0 R "
             f"/Resources << /Font << /F1 {font} 0 R >> >> >>"

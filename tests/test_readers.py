@@ -132,3 +132,18 @@ def test_discover_load_and_extract_are_separate_steps(docs: Path) -> None:
     assert data == read_file(docs, "more/notes.md", named["more/notes.md"], 1_000_000)
     assert pickle.loads(pickle.dumps(extract)) is extract
     assert extract("more/notes.md", data).text.startswith("# Field notes")
+
+
+def test_a_pdf_word_broken_at_a_line_end_is_made_whole() -> None:
+    # PDFs hold lines: "iden-\ntifier" matched no question and was quoted broken.
+    page = (
+        "The keeper checks every iden-\ntifier of the boats, and the state-of-the-\nart lamp.\n"
+        "The log uses the format YYMMDDhhmm-\nhh and the lamp of Kjell-\nstad is in-\nspected daily.\n"
+        "Boats moor at Vors-\nkogen."
+    )
+    doc = extract("harbour.pdf", make_pdf([page, "Kjellstad has one harbour."]))
+    assert "every identifier of the boats" in doc.text  # an English word
+    assert "the lamp of Kjellstad is inspected daily." in doc.text  # a word the document uses
+    assert "state-of-the-\nart" in doc.text and "YYMMDDhhmm-\nhh" in doc.text  # hyphens of the words themselves
+    assert "Vors-\nkogen" in doc.text  # neither English nor used elsewhere: left as printed
+    assert doc.page_starts == [0, doc.text.index("Kjellstad has")]

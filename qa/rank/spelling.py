@@ -23,18 +23,15 @@ Nothing is corrected when no such word exists, and the answer says what was sear
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 import string
-import threading
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from importlib import resources
 
 import numpy as np
 
+from qa.english import ENGLISH, Dictionary
 from qa.split.terms import STOPWORDS, stems, term_key
 
 _WORD = re.compile(r"(?<![\w'./@])[A-Za-z]{4,}(?![\w/@]|\.\w)")
@@ -77,36 +74,6 @@ class Correction:
     fixes: tuple[tuple[str, str], ...] = ()
 
 
-class _Dictionary:
-    """The English word list, read on first need (0.2 s, 11 MB)."""
-
-    def __init__(self) -> None:
-        self._words: frozenset[str] | None = None
-        self._lock = threading.Lock()
-
-    def words(self) -> frozenset[str]:
-        with self._lock:
-            if self._words is None:
-                self._words = _load_words()
-            return self._words
-
-    def holds(self, words: list[str]) -> np.ndarray:
-        known = self.words()
-        return np.fromiter((w in known for w in words), dtype=bool, count=len(words))
-
-
-def _load_words() -> frozenset[str]:
-    try:
-        path = resources.files("spellchecker") / "resources" / "en.json.gz"
-        with path.open("rb") as raw, gzip.open(raw, "rt", encoding="utf-8") as text:
-            return frozenset(w.lower() for w in json.load(text))
-    except (ImportError, OSError, ValueError):
-        return frozenset()  # no word list: correct nothing rather than guess
-
-
-ENGLISH = _Dictionary()
-
-
 class Speller:
     """Corrects a question's typing slips against the documents' words.
 
@@ -114,7 +81,7 @@ class Speller:
         term_counts: how many sentences hold each BM25 term key (`Index.term_counts`).
     """
 
-    def __init__(self, term_counts: Callable[[np.ndarray], np.ndarray], dictionary: _Dictionary = ENGLISH) -> None:
+    def __init__(self, term_counts: Callable[[np.ndarray], np.ndarray], dictionary: Dictionary = ENGLISH) -> None:
         self.term_counts = term_counts
         self.dictionary = dictionary
 

@@ -19,6 +19,7 @@ from qa.read.document import Document, UnreadableError
 from qa.read.html import html_document
 from qa.read.ignore import IGNORE_FILE, Exclusions
 from qa.read.markup import markup_blocks
+from qa.read.pdf import pdf_pages
 from qa.read.text import decode_text, paragraphs, plain_blocks
 
 __all__ = [
@@ -261,7 +262,7 @@ def extract(name: str, data: bytes) -> Document:
     try:
         if suffix in PDF_SUFFIXES:
             text = ""
-            for page in _pdf_pages(data):
+            for page in pdf_pages(data):
                 page_starts.append(len(text))
                 text += page.strip() + PAGE_BREAK
             blocks = paragraphs(text)
@@ -285,15 +286,6 @@ def extract(name: str, data: bytes) -> Document:
     if not text.strip():
         raise UnreadableError("no text in it")
     return Document(name, text, digest, page_starts, blocks, warning)
-
-
-def _pdf_pages(data: bytes) -> list[str]:
-    import io
-
-    from pypdf import PdfReader
-
-    reader = PdfReader(io.BytesIO(data))
-    return [(page.extract_text() or "").replace("\x00", "") for page in reader.pages]
 
 
 def read_folder(
