@@ -27,9 +27,9 @@ from qa.split import Sentence, split_document
 from qa.store import is_milvus
 
 # Bump when reading or sentence splitting changes what a document's text or sentences are
-# (4: form labels in HTML are no longer text; a question in the text is not quotable): an
-# index made differently is rebuilt in full (the cache still spares embedding every
-# sentence whose text did not change).
+# (4: form labels in HTML are no longer text; a question in the text is not quotable; PDF
+# words hyphenated at a line end are joined): an index made differently is rebuilt in full
+# (the cache still spares embedding every sentence whose text did not change).
 SPLITTER_VERSION = 4
 # Files read ahead of the embedding: enough to keep the reader busy, few enough to bound memory.
 READ_AHEAD = 16
