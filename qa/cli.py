@@ -99,16 +99,15 @@ def _build(
 
 
 def _not_read(types: Counter[str]) -> str:
-    """One line on the files left out for their type: "Not read: 2 .docx, 1 .csv files (...)"."""
+    """One line on the files left out for their type: "Not read, of other types: 2 .docx, 1 .csv (...)"."""
     from qa.read.files import TEXT_SUFFIXES
 
-    kinds = [f"{count} {suffix or 'without a suffix'}" for suffix, count in types.most_common(5)]
+    kinds = [f"{count} {suffix or 'with no suffix'}" for suffix, count in types.most_common(5)]
     more = len(types) - len(kinds)
     listed = ", ".join(kinds) + (f" and {more} other types" if more > 0 else "")
-    files = "file" if sum(types.values()) == 1 else "files"
     return (
-        f"Not read: {listed} {files} (it reads {', '.join(sorted(TEXT_SUFFIXES))}, .html, .htm and .pdf; "
-        "convert others to one of these to include them)."
+        f"Not read, of other types: {listed} (it reads {', '.join(sorted(TEXT_SUFFIXES))}, .html, .htm "
+        "and .pdf; convert others to one of these to include them)."
     )
 
 

@@ -241,9 +241,11 @@ def test_index_names_the_file_types_it_did_not_read(tmp_path: Path) -> None:
     (docs / "old.csv").write_text("year,ships\n1931,2\n")
     (docs / ".hidden.docx").write_bytes(b"PK")
     (docs / ".qaignore").write_text("old.csv\n")
+    (docs / "LICENSE").write_text("Free to use.")
     out = qa("index", str(docs), "--index", str(tmp_path / "index"))
     assert out.returncode == 0, out.stderr
-    assert "Not read: 2 .docx, 1 .csv files (it reads" in out.stderr  # hidden and ignored files are not counted
+    # Hidden and ignored files are not counted.
+    assert "Not read, of other types: 2 .docx, 1 .csv, 1 with no suffix (it reads" in out.stderr
     assert "1 added" in out.stdout
 
 
