@@ -5,7 +5,6 @@ from __future__ import annotations
 import errno
 import json
 import logging
-import re
 import shutil
 import sqlite3
 import sys
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from qa.answer.answer import Answer
+from qa.answer.answer import Answer, quoted
 from qa.config import Settings
 from qa.errors import QAError
 
@@ -126,18 +125,6 @@ def _open(index: str, threads: int = 0):  # type: ignore[no-untyped-def]
     return Assistant.open(index, settings().model, threads=threads)
 
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
-_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
-
-
-def _quoted(text: str) -> str:
-    # A quote within one paragraph is prose: a hard-wrapped source's line breaks are not the
-    # author's, so it is printed on one line (the chat page lets it flow the same way).
-    if not _BLANK_LINE.search(text):
-        text = _LINE_BREAK.sub(" ", text)
-    return text if text[:1] in "\"'“‘«" else f"“{text}”"
-
-
 def _highlight(quote) -> str:  # type: ignore[no-untyped-def]
     """The quote with the question's words it holds in bold (on a terminal) or [brackets]."""
     text, out, at = quote.text, [], 0
@@ -184,7 +171,7 @@ def _print_answer(assistant, answer: Answer, explain: bool = False) -> None:  # 
     for rank, quote in enumerate(answer.quotes):
         if rank == 1:
             click.secho("\nAlso relevant:", dim=True)
-        text = _quoted(_highlight(quote) if explain else quote.text)
+        text = quoted(_highlight(quote) if explain else quote.text)
         click.echo(text if rank == 0 else f"  {text}")
         where = assistant.locate(quote.document, quote.start)
         click.secho(f"  — {quote.document}, {where} (score {quote.score:.2f})", dim=True)

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import click
 
+from qa.answer.answer import quoted
 from qa.evaluate import Labelled, calibrate, run, score
 
 SHOW_FAILURES = 20
@@ -54,7 +55,7 @@ def report_evaluation(
             f"\n{len(report.failures)} questions not answered right (first {min(SHOW_FAILURES, len(report.failures))}):"
         )
         for f in report.failures[:SHOW_FAILURES]:
-            got = f"“{f['quoted']}” ({f['document']})" if f["quoted"] else "declined"
+            got = f"{quoted(f['quoted'])} ({f['document']})" if f["quoted"] else "declined"
             rank = f", right answer at rank {f['rank']}" if f.get("rank") else ""
             click.echo(f"  - {f['question']}\n      expected: {f['expected']}\n      quoted:   {got}{rank}")
     if calibrate:

@@ -43,6 +43,13 @@ def test_eval_lists_what_was_quoted_instead(seed_index: Path, tmp_path: Path) ->
     out = qa("eval", str(wrong), "--index", str(seed_index), "--min-p1", "0.5")
     assert out.returncode == 1
     assert "expected: 3,000 troops" in out.stdout and "Some 2,500 troops" in out.stdout
+    # A quote that opens with its own quotation mark is not wrapped in a second one.
+    said = tmp_path / "said.jsonl"
+    said.write_text(
+        json.dumps({"question": "When did the coalition end its combat mission?", "answer": "month"}) + "\n"
+    )
+    out = qa("eval", str(said), "--index", str(seed_index))
+    assert "quoted:   “While we have ended our combat mission" in out.stdout and "““" not in out.stdout
 
 
 def test_calibrate_suggests_a_threshold(seed_index: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -103,3 +104,16 @@ class Answer:
             "parts": [part.to_dict() for part in self.parts],
             "changed_since_indexed": list(self.changed_since_indexed),
         }
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
+
+
+def quoted(text: str) -> str:
+    """A quote as plain text shows it: in quotation marks (unless it opens with one), and on
+    one line when it is one paragraph (a hard-wrapped source's line breaks are not the
+    author's; the chat page lets it flow the same way)."""
+    if not _BLANK_LINE.search(text):
+        text = _LINE_BREAK.sub(" ", text)
+    return text if text[:1] in "\"'“‘«" else f"“{text}”"
