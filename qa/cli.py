@@ -99,15 +99,15 @@ def _build(
 
 def _not_read(types: Counter[str]) -> str:
     """One line on the files left out for their type: "Not read, of other types: 2 .docx, 1 .csv (...)"."""
-    from qa.read.files import TEXT_SUFFIXES
+    from qa.read.files import SUFFIXES
 
     ordered = sorted(types.items(), key=lambda kind: (-kind[1], not kind[0], kind[0]))[:5]
     kinds = [f"{count} {suffix or 'with no suffix'}" for suffix, count in ordered]
     more = len(types) - len(kinds)
     listed = ", ".join(kinds) + (f" and {more} other types" if more > 0 else "")
     return (
-        f"Not read, of other types: {listed} (it reads {', '.join(sorted(TEXT_SUFFIXES))}, .html, .htm "
-        "and .pdf; convert others to one of these to include them)."
+        f"Not read, of other types: {listed} (it reads {', '.join(sorted(SUFFIXES))}; "
+        "convert others to one of these to include them)."
     )
 
 

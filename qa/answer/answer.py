@@ -106,7 +106,7 @@ class Answer:
         }
 
 
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
+BLANK_LINE = re.compile(r"\n[ \t]*\n")  # a paragraph break
 _LINE_BREAK = re.compile(r"[ \t]*\n[ \t]*")
 
 
@@ -114,6 +114,6 @@ def quoted(text: str) -> str:
     """A quote as plain text shows it: in quotation marks (unless it opens with one), and on
     one line when it is one paragraph (a hard-wrapped source's line breaks are not the
     author's; the chat page lets it flow the same way)."""
-    if not _BLANK_LINE.search(text):
+    if not BLANK_LINE.search(text):
         text = _LINE_BREAK.sub(" ", text)
     return text if text[:1] in "\"'“‘«" else f"“{text}”"

@@ -11,7 +11,7 @@ from pathlib import Path
 from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
 from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
-from qa.answer.introduced import MARKDOWN_SUFFIXES, introduced_end
+from qa.answer.introduced import introduced_end
 from qa.answer.sources import SourceCheck
 from qa.config import Settings
 from qa.embed.encoder import Encoder, OnnxEncoder
@@ -22,6 +22,7 @@ from qa.rank.parts import split_questions
 from qa.rank.ranker import Query, Ranker, Ranking
 from qa.rank.spelling import Correction, Speller
 from qa.read.document import Document
+from qa.read.markup import MARKDOWN_SUFFIXES
 from qa.read.outline import SEPARATOR
 from qa.store import open_index
 from qa.store.base import SENTENCES, Index
@@ -342,7 +343,9 @@ class _Candidates:
 
     def _new_headings(self, own: int, following: int) -> list[str]:
         """The headings and terms of context ``following`` that context ``own`` is not under."""
-        mine, theirs = ([] if c < 0 else self.index.context_text([c])[0].split(SEPARATOR) for c in (own, following))
+        known = [c for c in (own, following) if c >= 0]
+        text = dict(zip(known, self.index.context_text(known)))
+        mine, theirs = (text[c].split(SEPARATOR) if c >= 0 else [] for c in (own, following))
         same = 0
         while same < min(len(mine), len(theirs)) and mine[same] == theirs[same]:
             same += 1

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 
+from qa.answer.answer import BLANK_LINE
+from qa.read.markup import ATX_HEADING
+
 # About a screen of example: longer listings stay on the document page.
 MAX_INTRODUCED = 2000
 _FENCE = re.compile(r"[ \t]*(```|~~~)")
-_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _NOT_WORD = re.compile(r"[\W_]+")
-_ATX = re.compile(r" {0,3}#{1,6}(?:[ \t]|$)")
-MARKDOWN_SUFFIXES = (".md", ".markdown")
 
 
 def _normal(text: str) -> str:
@@ -34,8 +34,14 @@ def _first_block(text: str, start: int, stop: int) -> int:
         if close >= 0:
             line_end = text.find("\n", close + 1, stop)
             return stop if line_end < 0 else line_end
-    gap = _BLANK_LINE.search(text, begin, stop)
+    gap = BLANK_LINE.search(text, begin, stop)
     return gap.start() if gap else stop
+
+
+def _atx(line: str) -> bool:
+    """A Markdown heading line: "#" to "######" indented by at most three spaces (more is code)."""
+    indent = len(line) - len(line.lstrip(" "))
+    return indent <= 3 and ATX_HEADING.match(line, indent) is not None
 
 
 def _heading_at(text: str, start: int, stop: int, headings: set[str], markdown: bool) -> int:
@@ -51,7 +57,7 @@ def _heading_at(text: str, start: int, stop: int, headings: set[str], markdown: 
         line = text[at:line_end]
         if _FENCE.match(line):
             fenced = not fenced
-        elif not fenced and line.strip() and (_normal(line) in headings or (markdown and _ATX.match(line))):
+        elif not fenced and line.strip() and (_normal(line) in headings or (markdown and _atx(line))):
             return at
         at = line_end + 1
     return -1

@@ -253,7 +253,7 @@ class Ranker:
         best = np.maximum(per_unit[at[:n]], np.maximum(PREVIOUS_SENTENCE * per_unit[at[n:]], CONTEXT_PIECES * under))
         weights = self._piece_weights(query.ids)
         total = max(float(weights.sum()), 1e-9)
-        lead = self._leads(sentences, rows.document[:n], contexts)
+        lead = self._leads(sentences, rows.document[:n], contexts, rows.start[:n])
         asking = self._confidence_weights(query.ids, weights)
         return (
             (best @ weights / total).astype(np.float32),
@@ -261,7 +261,9 @@ class Ranker:
             (best @ asking / max(float(asking.sum()), 1e-9)).astype(np.float32),
         )
 
-    def _leads(self, sentences: np.ndarray, documents: list[str], contexts: np.ndarray) -> np.ndarray:
+    def _leads(
+        self, sentences: np.ndarray, documents: list[str], contexts: np.ndarray, starts: np.ndarray
+    ) -> np.ndarray:
         """Whether each sentence opens what is under its heading.
 
         That is the first sentence under it and, when the section opens with a list, the
@@ -286,12 +288,11 @@ class Ranker:
         def heads(j: int, at: int) -> bool:  # row j is in another document or under another heading
             return not rows.found[j] or rows.document[j] != documents[at] or rows.context[j] != contexts[at]
 
-        own = self.index.rows(sentences[under])
         for row, at in enumerate(under.tolist()):
             first = row * len(back)
             if heads(first, at):
                 lead[at] = True
-            elif not is_item(documents[at], int(own.start[row])):
+            elif not is_item(documents[at], int(starts[at])):
                 for j in range(first, first + len(back)):  # back over the list that opens the section
                     if heads(j, at):
                         lead[at] = True

@@ -65,6 +65,8 @@ class _Collector:
 
 _FENCE = re.compile(r"(`{3,}|~{3,})(.*)")
 _ATX = re.compile(r"(#{1,6})(?:[ \t]+|$)")
+ATX_HEADING = _ATX  # a Markdown "# Heading" line, from its first "#"
+MARKDOWN_SUFFIXES = (".md", ".markdown")
 _ATX_CLOSE = re.compile(r"[ \t]+#+[ \t]*$")
 _SETEXT = re.compile(r"=+|-+")
 _BREAK = re.compile(r"(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}")
@@ -483,7 +485,7 @@ def rst_blocks(text: str) -> tuple[Block, ...]:
 def markup_blocks(name: str, text: str) -> tuple[Block, ...] | None:
     """Blocks for a markup file by its name (and, for .txt, its content); None for plain text."""
     lower = name.lower()
-    if lower.endswith((".md", ".markdown")):
+    if lower.endswith(MARKDOWN_SUFFIXES):
         return markdown_blocks(text)
     if lower.endswith((".rst", ".rest", ".rst.txt")) or (lower.endswith(".txt") and _is_rst_like(text)):
         return rst_blocks(text)
