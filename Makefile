@@ -10,7 +10,7 @@ PORT ?= 8000
 WORKERS ?= 2
 SQUAD ?= ../shared/eval/squad-dev-public.json
 
-.PHONY: run index test lint browser bench bench-speed bench-scale bench-docs bench-pydocs bench-nodedocs bench-milvus bench-conflicts load clean
+.PHONY: run index test lint browser bench bench-speed bench-scale bench-docs bench-pydocs bench-nodedocs bench-ontopic bench-milvus bench-conflicts load clean
 
 run: $(STAMP)  ## Build or update the index from seeds/, then serve the chat page and /ask
 	$(BIN)/qa index $(DOCS) --index $(INDEX)
@@ -54,6 +54,9 @@ bench-pydocs: $(STAMP)  ## "What does X do" over the Python 3.11 library docs (a
 
 bench-nodedocs: $(STAMP)  ## "What does X do" over the Node.js API reference in Markdown (Debian's nodejs package)
 	$(BIN)/python -m bench.nodedocs
+
+bench-ontopic: $(STAMP)  ## Declining questions on a short document's topic that it does not answer (needs ../shared/eval)
+	$(BIN)/python -m bench.ontopic $(SQUAD)
 
 bench-speed: $(STAMP)
 	$(BIN)/python -m bench.speed $(SQUAD)

@@ -162,11 +162,10 @@ def _print_answer(assistant, answer: Answer, explain: bool = False) -> None:  # 
         click.secho(f"Searched for: {answer.searched} (you typed {typed})", dim=True)
     if not answer.answered:
         click.echo("Not found in the documents.")
-        click.secho(
-            f"  The closest sentence matched {answer.confidence:.0%}; an answer needs {answer.threshold:.0%}. "
-            "Try other words, or ask about something the documents cover.",
-            dim=True,
+        why = answer.declined_because or (
+            f"The closest sentence matched {answer.confidence:.0%}; an answer needs {answer.threshold:.0%}."
         )
+        click.secho(f"  {why} Try other words, or ask about something the documents cover.", dim=True)
         return
     for rank, quote in enumerate(answer.quotes):
         if rank == 1:

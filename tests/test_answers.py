@@ -110,16 +110,17 @@ def test_to_dict_is_the_api_schema(assistant: Assistant) -> None:
         "corrections",
         "parts",
         "changed_since_indexed",
+        "declined_because",
     }
     assert body["searched"] == body["question"] and body["corrections"] == [] and body["parts"] == []
-    assert body["changed_since_indexed"] == []
+    assert body["changed_since_indexed"] == [] and body["declined_because"] == ""
     assert body["answer"] == body["quotes"][0]["text"]
     assert set(body["quotes"][0]) == {"text", "document", "start", "end", "score", "context", "matched", "evidence"}
     assert set(body["quotes"][0]["evidence"]) == {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}
     assert body["confidence"] >= body["threshold"]
     declined = assistant.ask("What is the boiling point of water?").to_dict()
     assert declined["answered"] is False and declined["quotes"] == [] and declined["answer"]
-    assert declined["confidence"] < declined["threshold"]
+    assert declined["confidence"] < declined["threshold"] and declined["declined_because"] == ""
 
 
 def test_matched_words_are_spans_of_the_quote(assistant: Assistant) -> None:

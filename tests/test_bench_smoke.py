@@ -30,6 +30,22 @@ def test_quality_benchmark_smoke(tmp_path: Path) -> None:
     assert 0.2 < ours["P@1"] <= ours["MRR@10"] <= 1.0
 
 
+@pytest.mark.skipif(not SQUAD.is_file() and not os.environ.get("CI"), reason="needs ../shared/eval")
+def test_ontopic_benchmark_smoke(tmp_path: Path) -> None:
+    out = tmp_path / "figures.json"
+    args = ["--articles", "1", "--sizes", "3000", "--json", str(out)]
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.ontopic", str(SQUAD), *args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr[-2000:]
+    [figures] = json.loads(out.read_text())
+    ours, plain = figures["ours"], figures["ours without the quantity rule"]
+    # Off the topic (other articles' questions) nearly everything is declined; on it, the rule only adds.
+    assert ours["off the topic, declined"] >= 0.9
+    assert ours["on the topic, absent, declined"] >= plain["on the topic, absent, declined"]
+    assert ours["answered in the part"]["squad"]["p1"] >= figures["dense"]["answered in the part"]["squad"]["p1"]
+
+
 def test_scale_plot_draws_every_size() -> None:
     from xml.etree import ElementTree
 

@@ -55,6 +55,16 @@ def test_abstention_exits_zero(seed_index: Path) -> None:
     assert "an answer needs 48%" in out.stdout and "could not find" not in out.stdout  # said once, with why
 
 
+def test_a_decline_on_the_topic_says_what_the_closest_sentence_lacks(seed_index: Path) -> None:
+    out = qa("ask", "How long has the coalition been in Iraq?", "--index", str(seed_index))
+    assert out.returncode == 0, out.stderr
+    assert (
+        "Not found in the documents.\n  The closest sentence states no number, and the question asks for one."
+        in out.stdout
+    )
+    assert "an answer needs" not in out.stdout  # its match reached the threshold: that is not why
+
+
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [

@@ -28,6 +28,7 @@ ANSWER_KEYS = {"question", "answered", "answer", "quotes", "took_ms"} | {"confid
 ANSWER_KEYS |= {"searched", "corrections"}  # added in session 18: typing slips
 ANSWER_KEYS |= {"parts"}  # added in session 19: several questions in one message
 ANSWER_KEYS |= {"changed_since_indexed"}  # added in session 20: quoted files edited since the build
+ANSWER_KEYS |= {"declined_because"}  # added in session 22: declined on the topic, and why
 QUOTE_KEYS = {"text", "document", "start", "end", "score", "context"} | {"matched", "evidence"}
 MATCH_KEYS = {"word", "start", "end", "similarity"}
 EVIDENCE_KEYS = {"cosine", "bm25", "passage", "word_match", "confidence", "lead"}

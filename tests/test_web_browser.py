@@ -452,6 +452,12 @@ def test_an_abstention_is_shown_as_not_found(chat: Page) -> None:
     abstained, answered = abstain.evaluate(style), chat.page.locator(".message--answer").first.evaluate(style)
     assert abstained[0] != answered[0] and abstained[1] != answered[1], (abstained, answered)
     chat.screenshot("chat-abstain-desktop")
+    # Declined on the topic: the page says what the closest sentence lacks, not a confidence.
+    chat.ask("How long has the coalition been in Iraq?")
+    lacking = chat.last()
+    chat.expect(lacking).to_have_class("message message--abstain")
+    chat.expect(lacking).to_contain_text("The closest sentence states no number, and the question asks for one.")
+    chat.expect(lacking).not_to_contain_text("an answer needs")
 
 
 def test_server_and_network_errors_keep_the_conversation(chat: Page) -> None:

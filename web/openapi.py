@@ -221,6 +221,7 @@ SCHEMAS: dict[str, Any] = {
             "corrections",
             "parts",
             "changed_since_indexed",
+            "declined_because",
         ],
         "additionalProperties": False,
         "properties": {
@@ -251,6 +252,14 @@ SCHEMAS: dict[str, Any] = {
                 "the quotes are of the indexed text (run `qa index` to update); usually empty.",
             },
             "answered": {"type": "boolean", "description": "False when the documents hold no answer."},
+            "declined_because": {
+                "type": "string",
+                "description": (
+                    "Why the question was declined although its confidence reached the threshold, for people: "
+                    "the closest sentence is on topic but lacks what was asked for (a number for a question "
+                    "asking how many). Empty when answered or when the confidence was too low."
+                ),
+            },
             "answer": {
                 "type": "string",
                 "description": "The best quote (of each question, for several), or a not-found message.",

@@ -80,6 +80,9 @@ class Answer:
     parts: list[Answer] = field(default_factory=list)
     # Quoted documents whose file was edited or removed since indexing (`qa.answer.sources`).
     changed_since_indexed: list[str] = field(default_factory=list)
+    # Why a question whose confidence reached the threshold was declined all the same, for
+    # people ("" otherwise): the closest sentence is on topic but lacks what was asked for.
+    declined_because: str = ""
 
     @property
     def answer(self) -> str:
@@ -103,6 +106,7 @@ class Answer:
             "corrections": [{"typed": typed, "searched": fixed} for typed, fixed in self.corrections],
             "parts": [part.to_dict() for part in self.parts],
             "changed_since_indexed": list(self.changed_since_indexed),
+            "declined_because": self.declined_because,
         }
 
 

@@ -12,6 +12,7 @@ from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
 from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
 from qa.answer.introduced import introduced_end
+from qa.answer.quantity import asks_for_quantity, states_quantity
 from qa.answer.sources import SourceCheck
 from qa.config import Settings
 from qa.embed.encoder import Encoder, OnnxEncoder
@@ -47,6 +48,8 @@ SAME_PARAGRAPH_SHARE = 0.6
 # Quotes offered to the conflict check: the best few, shown or not (a second source is often
 # the third or fourth quote; the check itself ignores quotes that match the question weakly).
 CONFLICT_CANDIDATES = 5
+# Quotes looked at for one nearly as good as the best that holds the kind of answer asked for.
+NEARLY_AS_GOOD = 5
 
 
 _BLAS = None
@@ -215,17 +218,20 @@ class Assistant:
         with _one_blas_thread():
             [(question, ranking, query)] = self._rank([question], None)
             confidence = self._confidence(ranking)
-            quotes = [q for _, q in _Candidates(self.index, ranking).pick(k, keep_all=True)]
+            candidates = _Candidates(self.index, ranking)
+            picked, lacking = candidates.asked_for(query.text, candidates.pick(k, keep_all=True), k)
         took = (time.perf_counter() - began) * 1000
+        lacking = lacking if confidence >= self.min_confidence else ""
         return Answer(
             question,
-            confidence >= self.min_confidence,
-            quotes,
+            confidence >= self.min_confidence and not lacking,
+            [q for _, q in picked],
             took,
             confidence,
             self.min_confidence,
             searched=query.text,
             corrections=query.corrections,
+            declined_because=lacking,
         )
 
     @staticmethod
@@ -265,7 +271,10 @@ class Assistant:
         if not len(ranking.sentences) or confidence < self.min_confidence:
             return declined
         candidates = _Candidates(self.index, ranking)
-        quotes = self._explained(candidates.pick(top_k, keep_all=False), query)
+        shown, lacking = candidates.asked_for(query.text, candidates.pick(top_k, keep_all=False), top_k)
+        if lacking:
+            return replace(declined, declined_because=lacking)
+        quotes = self._explained(shown, query)
         return replace(
             declined,
             answered=True,
@@ -325,6 +334,27 @@ class _Candidates:
             if len(quotes) == top_k:
                 break
         return quotes
+
+    def asked_for(
+        self, question: str, shown: list[tuple[int, Quote]], top_k: int
+    ) -> tuple[list[tuple[int, Quote]], str]:
+        """``shown`` led by a quote that holds the kind of answer asked for, or why none does.
+
+        A question asking for a quantity ("How many people live in Iraq?") is not answered by
+        a sentence that states none: it is about the topic, but the answer is not in it. When
+        the best quote states none, a quote nearly as good (EXTRA_QUOTE_SHARE of its score,
+        as good as an extra quote must be) that states one leads instead; when none does, the
+        question is declined. BENCHMARKS.md, "Abstention: on the topic, the answer absent".
+        """
+        if not shown or not asks_for_quantity(question) or states_quantity(shown[0][1].text):
+            return shown, ""
+        floor = EXTRA_QUOTE_SHARE * shown[0][1].score
+        for sentence, quote in self.pick(NEARLY_AS_GOOD, keep_all=True)[1:]:
+            if quote.score < floor:
+                break
+            if states_quantity(quote.text):
+                return [(sentence, quote), *(pair for pair in shown if pair[0] != sentence)][:top_k], ""
+        return shown, "The closest sentence states no number, and the question asks for one."
 
     def _deserves(self, score: float, best: float, rank: int) -> bool:
         """Whether an extra quote carries evidence: nearly as good as the first, or good and in its paragraph."""

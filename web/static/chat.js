@@ -349,7 +349,9 @@
       item.appendChild(
         el("p", "message__text", "None of the documents answers this question. Try other words, or ask about something the documents cover.")
       );
-      if (isNumber(answer.confidence) && isNumber(answer.threshold) && answer.threshold > 0) {
+      if (typeof answer.declined_because === "string" && answer.declined_because) {
+        item.appendChild(el("p", "message__meta", answer.declined_because));
+      } else if (isNumber(answer.confidence) && isNumber(answer.threshold) && answer.threshold > 0) {
         item.appendChild(
           el("p", "message__meta", "The closest sentence matched " + percent(answer.confidence) + "; an answer needs " + percent(answer.threshold) + ".")
         );
