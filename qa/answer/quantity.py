@@ -32,7 +32,7 @@ _NUMBER_WORDS = (
     "hundreds thousand thousands million millions billion billions trillion dozen dozens "
     "half quarter third thirds once twice single double triple several few many numerous none "
     "first second fourth fifth sixth seventh eighth ninth tenth "
-    "percent per cent second seconds minute minutes hour hours day days week weeks month months "
+    "percent per cent seconds minute minutes hour hours day days week weeks month months "
     "year years decade decades century centuries"
 ).split()
 # "No group claimed responsibility" states a count (none); "no longer", "no doubt" do not.
