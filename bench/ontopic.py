@@ -9,7 +9,7 @@ article is cut to its first paragraphs (at least ``size`` characters: about 25 s
 out must be declined ("on the topic, absent"), as must 60 questions drawn from the other
 articles ("off the topic"); its questions answered in the part (SQuAD, paraphrased and
 search-box) measure what declining costs. Ours is run with and without the rule that a
-question asking for a quantity needs a quote stating one (`qa.answer.quantity`); dense and
+question asking for a quantity or a time needs a quote that can hold one (`qa.answer.kinds`); dense and
 BM25 rank the same sentences in the same run (they never decline). The last table gives the
 shares at other answer thresholds (the threshold is fixed; this shows what moving it with
 the size of the index would trade).
@@ -47,7 +47,7 @@ def first_part(text: str, size: int) -> str:
     return kept
 
 
-def without_quantity_rule(assistant: Assistant, labels: Sequence[Labelled]) -> list[Result]:
+def without_kind_rule(assistant: Assistant, labels: Sequence[Labelled]) -> list[Result]:
     rule = assistant_module._Candidates.asked_for
     assistant_module._Candidates.asked_for = lambda self, question, shown, top_k: (shown, "")  # type: ignore[method-assign]
     try:
@@ -78,7 +78,7 @@ def measure(articles: dict[str, str], labels: list[Labelled], size: int, work: P
         sentences = Sentences(assistant)
         systems = {
             "ours": lambda qs, a=assistant: run(a, qs, K),
-            "ours without the quantity rule": lambda qs, a=assistant: without_quantity_rule(a, qs),
+            "ours without the answer-kind rule": lambda qs, a=assistant: without_kind_rule(a, qs),
             "dense": dense_baseline(sentences),
             "BM25": bm25_baseline(sentences),
         }

@@ -458,6 +458,7 @@ def test_an_abstention_is_shown_as_not_found(chat: Page) -> None:
     chat.expect(lacking).to_have_class("message message--abstain")
     chat.expect(lacking).to_contain_text("The closest sentence states no number, and the question asks for one.")
     chat.expect(lacking).not_to_contain_text("an answer needs")
+    chat.screenshot("chat-declined-because-desktop")
 
 
 def test_server_and_network_errors_keep_the_conversation(chat: Page) -> None:

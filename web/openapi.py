@@ -257,7 +257,8 @@ SCHEMAS: dict[str, Any] = {
                 "description": (
                     "Why the question was declined although its confidence reached the threshold, for people: "
                     "the closest sentence is on topic but lacks what was asked for (a number for a question "
-                    "asking how many). Empty when answered or when the confidence was too low."
+                    "asking how many, a time for one asking when). Empty when answered or when the confidence "
+                    "was too low."
                 ),
             },
             "answer": {

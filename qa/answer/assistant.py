@@ -12,7 +12,7 @@ from qa.answer.answer import NOT_FOUND, Answer, Evidence, Quote
 from qa.answer.explain import matched_words
 from qa.answer.followup import context_of
 from qa.answer.introduced import introduced_end
-from qa.answer.quantity import asks_for_quantity, states_quantity
+from qa.answer.kinds import WHY_NOT, asked_kind, holds
 from qa.answer.sources import SourceCheck
 from qa.config import Settings
 from qa.embed.encoder import Encoder, OnnxEncoder
@@ -338,23 +338,25 @@ class _Candidates:
     def asked_for(
         self, question: str, shown: list[tuple[int, Quote]], top_k: int
     ) -> tuple[list[tuple[int, Quote]], str]:
-        """``shown`` led by a quote that holds the kind of answer asked for, or why none does.
+        """``shown`` led by a quote that can hold the kind of answer asked for, or why none can.
 
-        A question asking for a quantity ("How many people live in Iraq?") is not answered by
-        a sentence that states none: it is about the topic, but the answer is not in it. When
-        the best quote states none, a quote nearly as good (EXTRA_QUOTE_SHARE of its score,
-        as good as an extra quote must be) that states one leads instead; when none does, the
+        A question asking for a quantity ("How many people live in Iraq?") or a time ("When
+        did ...?") is not answered by a sentence that states no number or places nothing in
+        time: it is about the topic, but the answer is not in it (`qa.answer.kinds`). When the
+        best quote cannot hold the answer, a quote nearly as good (EXTRA_QUOTE_SHARE of its
+        score, as good as an extra quote must be) that can leads instead; when none can, the
         question is declined. BENCHMARKS.md, "Abstention: on the topic, the answer absent".
         """
-        if not shown or not asks_for_quantity(question) or states_quantity(shown[0][1].text):
+        kind = asked_kind(question)
+        if not shown or kind is None or holds(kind, shown[0][1].text):
             return shown, ""
         floor = EXTRA_QUOTE_SHARE * shown[0][1].score
         for sentence, quote in self.pick(NEARLY_AS_GOOD, keep_all=True)[1:]:
             if quote.score < floor:
                 break
-            if states_quantity(quote.text):
+            if holds(kind, quote.text):
                 return [(sentence, quote), *(pair for pair in shown if pair[0] != sentence)][:top_k], ""
-        return shown, "The closest sentence states no number, and the question asks for one."
+        return shown, WHY_NOT[kind]
 
     def _deserves(self, score: float, best: float, rank: int) -> bool:
         """Whether an extra quote carries evidence: nearly as good as the first, or good and in its paragraph."""

@@ -1,11 +1,11 @@
-"""Questions asking for a quantity need a quote that states one (`qa.answer.quantity`)."""
+"""Questions asking for a quantity or a time need a quote that can hold one (`qa.answer.kinds`)."""
 
 from __future__ import annotations
 
 import pytest
 
 from qa import Assistant
-from qa.answer.quantity import asks_for_quantity, states_quantity
+from qa.answer.kinds import QUANTITY, TIME, asked_kind, holds
 
 
 @pytest.mark.parametrize(
@@ -18,11 +18,12 @@ from qa.answer.quantity import asks_for_quantity, states_quantity
         "The base is in Anbar; how long has it housed troops?",
         "What was the population of Warsaw in 1900?",
         "Which century saw the castle built?",
+        "How many networks are partners, when it comes to broadcasting?",  # "how many", not "when"
         "What percentage of voters turned out?",
     ],
 )
 def test_questions_that_ask_for_a_quantity(question: str) -> None:
-    assert asks_for_quantity(question)
+    assert asked_kind(question) == QUANTITY
 
 
 @pytest.mark.parametrize(
@@ -36,7 +37,7 @@ def test_questions_that_ask_for_a_quantity(question: str) -> None:
     ],
 )
 def test_questions_that_do_not(question: str) -> None:
-    assert not asks_for_quantity(question)
+    assert asked_kind(question) is None
 
 
 @pytest.mark.parametrize(
@@ -54,7 +55,7 @@ def test_questions_that_do_not(question: str) -> None:
     ],
 )
 def test_sentences_that_state_a_quantity(text: str, states: bool) -> None:
-    assert states_quantity(text) is states
+    assert holds(QUANTITY, text) is states
 
 
 def test_a_quote_without_a_number_does_not_answer_how_many(assistant: Assistant) -> None:
@@ -80,3 +81,43 @@ def test_questions_answered_with_a_number_are_untouched(assistant: Assistant) ->
     answer = assistant.ask("How many troops will remain in Iraq?")
     assert answer.answered and answer.quotes[0].text.startswith("Some 2,500 troops")
     assert answer.declined_because == ""
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When did the Normans attack Dyrrachium?", TIME),
+        ("Since when has the base housed troops?", TIME),
+        ("The mission ended; when did it begin?", TIME),
+        ("In what year did the mission end?", QUANTITY),  # a year is a number
+        ("What do users get when it comes to support?", None),
+    ],
+)
+def test_questions_that_ask_when(question: str, kind: str | None) -> None:
+    assert asked_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "places"),
+    [
+        ("The drones were destroyed on Tuesday.", True),
+        ("Toward the end of his life he told a reporter so.", False),
+        ("It was reinstated after the war.", True),
+        ("The castle was rebuilt in 1204.", True),
+        ("Initially BSkyB provided Sky Travel to the service.", False),
+        ("The Monument of the Warsaw Ghetto Uprising is also situated here.", False),
+    ],
+)
+def test_sentences_that_place_something_in_time(text: str, places: bool) -> None:
+    assert holds(TIME, text) is places
+
+
+def test_a_quote_placing_nothing_in_time_does_not_answer_when(assistant: Assistant) -> None:
+    # The article names the Ain al-Asad airbase, never when it was built.
+    answer = assistant.ask("When was the Ain al-Asad airbase built?")
+    assert answer.confidence >= answer.threshold  # on the topic: it would have been quoted
+    assert not answer.answered and answer.quotes == []
+    assert answer.declined_because == "The closest sentence says nothing about when, and the question asks when."
+    # A "when" question the article answers is quoted with the sentence that says when.
+    shot = assistant.ask("When did the drones get shot down?")
+    assert shot.answered and shot.quotes[0].text.startswith("On Monday, two armed drones were shot down")
