@@ -86,7 +86,7 @@ def test_questions_answered_with_a_number_are_untouched(assistant: Assistant) ->
 @pytest.mark.parametrize(
     ("question", "kind"),
     [
-        ("When did the Normans attack Dyrrachium?", TIME),
+        ("When was the harbour lighthouse first lit?", TIME),
         ("Since when has the base housed troops?", TIME),
         ("The mission ended; when did it begin?", TIME),
         ("In what year did the mission end?", QUANTITY),  # a year is a number
@@ -101,11 +101,11 @@ def test_questions_that_ask_when(question: str, kind: str | None) -> None:
     ("text", "places"),
     [
         ("The drones were destroyed on Tuesday.", True),
-        ("Toward the end of his life he told a reporter so.", False),
+        ("Near the end of her life the keeper wrote it down.", False),
         ("It was reinstated after the war.", True),
         ("The castle was rebuilt in 1204.", True),
-        ("Initially BSkyB provided Sky Travel to the service.", False),
-        ("The Monument of the Warsaw Ghetto Uprising is also situated here.", False),
+        ("The keeper lights the lamps with a long brass pole.", False),
+        ("A monument to the lost fishermen stands beside the harbour.", False),
     ],
 )
 def test_sentences_that_place_something_in_time(text: str, places: bool) -> None:

@@ -1,7 +1,7 @@
 """The kind of answer a question asks for, and whether a sentence can hold it.
 
 "How many people live in Iraq?" is not answered by a sentence that holds no number, however
-well it matches the question's other words, nor "When did the Normans attack Dyrrachium?" by
+well it matches the question's other words, nor "When was the lighthouse built?" by
 one that places nothing in time: such a sentence is about the topic, but the answer is not in
 it. Two kinds are read, each leniently on the sentence's side (a right answer is almost
 never refused; BENCHMARKS.md, "Abstention: on the topic, the answer absent"):
@@ -14,6 +14,11 @@ never refused; BENCHMARKS.md, "Abstention: on the topic, the answer absent"):
 - a time: a clause opening with "when" ("since when"). A sentence holds one when it has a
   digit, a month or weekday, a part of the day or a season, a unit of time, or a word that
   places an event in time ("ago", "later", "after", "during", "reign", "era").
+
+`qa.answer.conflicts.read_question` reads the same kinds of question, but its value
+extractors are strict on purpose (they compare values between documents): used here they
+found no value in 49 of 545 right answers to "how many" questions ("20%", "several") and in
+49 of 572 to "when" ones ("the 10th century"), so this module keeps its own lenient lists.
 """
 
 from __future__ import annotations
